@@ -1,0 +1,217 @@
+"""The case library: every record of a cases folder, loaded, validated and cross-checked.
+
+Owns what needs more than one record or the file system around it: discovering
+`cases/*.yaml`, resolving a `references:` file beside a record, confining figure paths to
+the cases folder and checking that they exist, duplicate and reserved ids, and the cache
+that lets `serve` re-read only the records whose files changed (keyed by mtime and size).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from pydantic import TypeAdapter, ValidationError
+
+from .errors import CaseErrors, Location, Problem, display_path, fail
+from .load import RawRecord, load_record, read_text
+from .model import RESERVED_IDS, CSLItem, Case, validate_record
+
+CASE_SUFFIXES = (".yaml", ".yml")
+_REFERENCE_LIST = TypeAdapter(list[CSLItem])
+
+
+def find_case_files(cases_dir: Path) -> list[Path]:
+    """The case records in `cases_dir` (top level only; subfolders hold figures and data)."""
+    if not cases_dir.is_dir():
+        return []
+    return sorted(p for p in cases_dir.iterdir()
+                  if p.suffix in CASE_SUFFIXES and p.is_file() and not p.name.startswith("."))
+
+
+def read_case(path: Path, cases_dir: Path) -> Case:
+    """Load, validate and cross-check one record. Raises `CaseErrors`."""
+    raw = load_record(path)
+    case = validate_record(raw)
+    problems: list[Problem] = []
+    if case.slug in RESERVED_IDS:
+        problems.append(_problem(raw, ("id",) if case.id else (),
+                                 f"case id '{case.slug}' is reserved for a generated page",
+                                 "rename the file or set another `id:`"))
+    if isinstance(case.references, str):
+        try:
+            target = _reference_path(raw, case.references, cases_dir)
+            case.references = _read_references(target)
+            case._references_file = str(target)
+        except CaseErrors as exc:
+            problems += exc.problems
+    problems += _figure_problems(raw, case, cases_dir)
+    if problems:
+        raise CaseErrors(problems)
+    return case
+
+
+def _problem(raw: RawRecord, path: tuple, message: str, hint: str) -> Problem:
+    where = raw.where(path)
+    return Problem(display_path(raw.path), where.line, where.col, message, hint)
+
+
+def confined_path(cases_dir: Path, relative: str, base: Path | None = None) -> Path | None:
+    """`relative` (to `base`, default `cases_dir`) resolved inside `cases_dir`, or None if it
+    would leave it (absolute paths, `..`, symlinks pointing out)."""
+    if not relative or os.path.isabs(relative) or relative.startswith(("~", "\\")):
+        return None
+    root = cases_dir.resolve()
+    target = ((base or root) / relative).resolve()
+    return target if target == root or root in target.parents else None
+
+
+def _figure_problems(raw: RawRecord, case: Case, cases_dir: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    ids = set()
+    for i, figure in enumerate(case.figures):
+        ids.add(figure.id)
+        target = confined_path(cases_dir, figure.file)
+        if target is None:
+            problems.append(_problem(raw, ("figures", i, "file"),
+                                     f"figure path '{figure.file}' leaves the cases folder",
+                                     "put the image under cases/ (e.g. cases/figures/) and give its path relative to cases/"))
+        elif not target.is_file():
+            problems.append(_problem(raw, ("figures", i, "file"),
+                                     f"figure file '{figure.file}' not found",
+                                     f"add it at {display_path(target)} or correct the path (relative to cases/)"))
+    for i, item in enumerate(case.investigations):
+        if item.figure and item.figure not in ids:
+            problems.append(_problem(raw, ("investigations", i, "figure"),
+                                     f"no figure with id '{item.figure}'",
+                                     "use the id of an entry under `figures:`"))
+    return problems
+
+
+def _reference_path(raw: RawRecord, relative: str, cases_dir: Path) -> Path:
+    where = ("references",)
+    target = confined_path(cases_dir, relative, base=raw.path.resolve().parent)
+    if target is None:
+        raise CaseErrors([_problem(raw, where, f"reference file '{relative}' leaves the cases folder",
+                                   "keep it beside the record")])
+    if target.suffix.lower() != ".json":
+        raise CaseErrors([_problem(raw, where, f"reference file '{relative}' is not CSL-JSON (.json)",
+                                   "export CSL-JSON from Zotero or pandoc (BibTeX and RIS come later)")])
+    if not target.is_file():
+        raise CaseErrors([_problem(raw, where, f"reference file '{relative}' not found",
+                                   "put it beside the record or correct the name")])
+    return target
+
+
+def _read_references(target: Path) -> list[CSLItem]:
+    try:
+        data = json.loads(read_text(target))
+    except json.JSONDecodeError as exc:
+        raise fail(target, Location(exc.lineno, exc.colno), f"invalid JSON: {exc.msg}",
+                   "export the file again, or fix the JSON syntax here") from None
+    try:
+        return _REFERENCE_LIST.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        raise fail(target, None, f"not a CSL-JSON list: {'.'.join(map(str, first['loc']))}: {first['msg']}",
+                   "the file must be a JSON list of CSL items") from None
+
+
+@dataclass
+class _Entry:
+    stamp: tuple[int, int]
+    case: Case | None
+    errors: CaseErrors | None
+
+
+@dataclass
+class Library:
+    """The cases of one folder, re-read incrementally.
+
+    `refresh()` re-reads the records whose files changed since the last call and returns
+    the ids that changed (added, edited or removed). Problems are kept per file, so one
+    broken record never hides the others.
+    """
+
+    cases_dir: Path
+    _entries: dict[Path, _Entry] = field(default_factory=dict)
+
+    def refresh(self, files: Iterable[Path] | None = None) -> set[Path]:
+        """Re-read changed records; returns the paths whose entry changed."""
+        files = list(files) if files is not None else find_case_files(self.cases_dir)
+        changed: set[Path] = set()
+        seen = set(files)
+        for gone in set(self._entries) - seen:
+            del self._entries[gone]
+            changed.add(gone)
+        for path in files:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            entry = self._entries.get(path)
+            if entry and entry.stamp == stamp:
+                continue
+            try:
+                self._entries[path] = _Entry(stamp, read_case(path, self.cases_dir), None)
+            except CaseErrors as exc:
+                self._entries[path] = _Entry(stamp, None, exc)
+            changed.add(path)
+        return changed
+
+    @property
+    def cases(self) -> list[Case]:
+        """Valid cases with a unique id, in file order."""
+        return [c for c in self._unique().values()]
+
+    def case_for(self, path: Path) -> Case | None:
+        entry = self._entries.get(path)
+        return entry.case if entry else None
+
+    def errors_for(self, path: Path) -> CaseErrors | None:
+        entry = self._entries.get(path)
+        return entry.errors if entry else None
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem in the folder: per-file errors, then duplicate ids."""
+        problems = [p for e in self._entries.values() if e.errors for p in e.errors.problems]
+        return problems + self._duplicate_problems()
+
+    def _unique(self) -> dict[str, Case]:
+        first: dict[str, Case] = {}
+        for entry in self._entries.values():
+            if entry.case and entry.case.slug not in first:
+                first[entry.case.slug] = entry.case
+        return first
+
+    def _duplicate_problems(self) -> list[Problem]:
+        first = self._unique()
+        problems = []
+        for path, entry in self._entries.items():
+            case = entry.case
+            if case and first[case.slug] is not case:
+                other = display_path(first[case.slug].source_path or "")
+                raw_where = self._id_location(path)
+                problems.append(Problem(display_path(path), raw_where.line, raw_where.col,
+                                        f"duplicate case id '{case.slug}' (also used by {other})",
+                                        "give one of them another `id:` or file name"))
+        return problems
+
+    @staticmethod
+    def _id_location(path: Path) -> Location:
+        try:
+            return load_record(path).where(("id",), key=True)
+        except CaseErrors:
+            return Location(1, 1)
+
+
+def load_library(cases_dir: Path | str) -> Library:
+    """Read a whole cases folder once."""
+    library = Library(Path(cases_dir))
+    library.refresh()
+    return library

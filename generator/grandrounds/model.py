@@ -1,0 +1,491 @@
+"""Stage 2, model: a raw record to a typed, validated `Case` (schema version 1).
+
+Owns the case-record format: the pydantic models below are the single definition of the
+schema. `case_json_schema()` exports them for editors (`schema/case.schema.json`), and
+`validate_record()` turns pydantic's errors into `file:line:col: what; how to fix`
+problems using the marks kept by `load` (unknown keys get a "did you mean").
+
+pydantic is used rather than hand-written checks because it gives typed objects, precise
+error paths and a JSON Schema from one definition.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
+
+from .errors import CaseErrors, Problem, display_path
+from .load import RawRecord
+
+SCHEMA_VERSION = 1
+
+Markdown = Annotated[str, Field(json_schema_extra={"format": "markdown"})]
+"""A field rendered as Markdown (CommonMark + tables, footnotes, ^sup^, ~sub~)."""
+
+ABSTRACT_KEYS = (
+    "background", "introduction", "case_presentation", "investigations", "diagnosis",
+    "differential_diagnosis", "treatment", "management", "outcome", "conclusions",
+)
+AbstractKey = Literal[
+    "background", "introduction", "case_presentation", "investigations", "diagnosis",
+    "differential_diagnosis", "treatment", "management", "outcome", "conclusions",
+]
+HIDEABLE = ("diagnosis", "management", "outcome")
+
+RESERVED_IDS = frozenset({"index", "tags", "specialties", "search", "assets", "stylesheets",
+                          "javascripts", "figures", "404", "sitemap", "schema", "bibliography"})
+
+_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class _Strict(BaseModel):
+    """Base of every record part: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _date_text(value: Any) -> Any:
+    """Accept `2010` (YAML reads it as a number) as the text "2010"."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _age_value(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
+PartialDate = Annotated[str, BeforeValidator(_date_text),
+                        Field(pattern=_DATE.pattern, description="YYYY, YYYY-MM or YYYY-MM-DD",
+                              examples=["2010-08"])]
+Age = Annotated[Union[Annotated[int, Field(ge=0, le=200)], Literal["90+"]], BeforeValidator(_age_value)]
+
+
+class Author(_Strict):
+    name: str = Field(description='"Family, G." as printed')
+    affiliation: Optional[str] = None
+    orcid: Optional[Annotated[str, Field(pattern=r"^(https://orcid\.org/)?\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")]] = None
+    corresponding: bool = False
+
+
+class Code(_Strict):
+    system: Literal["ICD-10", "ICD-10-CM", "ICD-11", "MeSH", "SNOMED-CT"]
+    code: str
+    label: Optional[str] = None
+
+
+class Patient(_Strict):
+    label: Optional[str] = None
+    age: Optional[Age] = None
+    age_unit: Literal["years", "months", "weeks", "days"] = "years"
+    sex: Optional[Literal["female", "male", "other", "unknown"]] = None
+    species: str = "human"
+
+
+class TimelineEntry(_Strict):
+    when: str = Field(description='relative: "day 0", "2 months later"')
+    event: Markdown
+
+
+class Investigation(_Strict):
+    name: str
+    result: Optional[str] = None
+    unit: Optional[str] = None
+    reference_range: Optional[str] = None
+    when: Optional[str] = None
+    figure: Optional[str] = Field(default=None, description="id of a figure of this case")
+
+    @field_validator("result", "reference_range", "unit", "when", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+class Diagnosis(_Strict):
+    final: Optional[Markdown] = None
+    certainty: Optional[Literal["possible", "probable", "almost-certain", "certain"]] = None
+    differential: list[Markdown] = []
+    reasoning: Optional[Markdown] = None
+
+
+class Treatment(_Strict):
+    intervention: str
+    route: Optional[str] = None
+    dose: Optional[str] = None
+    frequency: Optional[str] = None
+    duration: Optional[str] = None
+    courses: Optional[Annotated[int, Field(ge=0)]] = None
+    response: Optional[Markdown] = None
+
+    @field_validator("dose", "duration", "frequency", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+class Figure(_Strict):
+    id: str
+    label: Optional[str] = None
+    file: str = Field(description="path under cases/")
+    caption: Optional[Markdown] = None
+    alt: str = Field(description="text alternative for readers who cannot see the image")
+
+
+class Table(_Strict):
+    id: str
+    label: Optional[str] = None
+    caption: Optional[Markdown] = None
+    content: Markdown = Field(description="a pipe table")
+
+
+class Funding(_Strict):
+    funder: str
+    award: list[str] = []
+
+    @field_validator("award", mode="before")
+    @classmethod
+    def _one_award(cls, value: Any) -> Any:
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return [str(value)]
+        return value
+
+
+class Consent(_Strict):
+    obtained: bool = False
+    by: Literal["patient", "family", "guardian", "owner", "waived", "not-stated"] = "not-stated"
+    statement: Optional[Markdown] = None
+
+
+class Teaching(_Strict):
+    hide: list[Literal["diagnosis", "management", "outcome"]] = []
+
+
+class CSLName(BaseModel):
+    """A CSL name: `{family, given}` or `{literal}`; `{literal: others}` marks a truncated list."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    family: Optional[str] = None
+    given: Optional[str] = None
+    literal: Optional[str] = None
+
+
+class CSLDate(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    date_parts: Optional[list[list[Union[int, str]]]] = Field(default=None, alias="date-parts")
+    literal: Optional[str] = None
+    raw: Optional[str] = None
+
+
+class CSLItem(BaseModel):
+    """A CSL-JSON item as Zotero and pandoc export it; any CSL variable is allowed."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    id: Optional[Union[str, int]] = None
+    type: str = "article-journal"
+    title: Optional[str] = None
+    author: Optional[list[CSLName]] = None
+    editor: Optional[list[CSLName]] = None
+    container_title: Optional[str] = Field(default=None, alias="container-title")
+    container_title_short: Optional[str] = Field(default=None, alias="container-title-short")
+    volume: Optional[Union[str, int]] = None
+    issue: Optional[Union[str, int]] = None
+    page: Optional[Union[str, int]] = None
+    issued: Optional[CSLDate] = None
+    DOI: Optional[str] = None
+    PMID: Optional[Union[str, int]] = None
+    PMCID: Optional[str] = None
+    URL: Optional[str] = None
+    publisher: Optional[str] = None
+
+    def as_csl(self) -> dict[str, Any]:
+        """The item as a CSL-JSON dict (hyphenated keys, no empty fields)."""
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class Case(_Strict):
+    """One case summary (schema version 1)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True,
+                              json_schema_extra={"title": "grandrounds case record"})
+
+    schema_version: Literal[1] = 1
+    id: Optional[Annotated[str, Field(pattern=_ID.pattern)]] = Field(
+        default=None, description="URL slug; default: the file name stem")
+    title: str
+    type: Literal["case-report", "case-study", "case-series", "image-challenge"] = "case-report"
+    status: Literal["published", "draft"] = "published"
+    date: Optional[PartialDate] = None
+    authors: list[Author] = []
+    specialties: list[str] = []
+    tags: list[str] = []
+    keywords: list[str] = []
+    codes: list[Code] = []
+    patient: Optional[Patient] = None
+    patients: list[Patient] = []
+    abstract: Union[Markdown, dict[AbstractKey, Markdown]]
+    introduction: Optional[Markdown] = None
+    presentation: Optional[Markdown] = None
+    timeline: list[TimelineEntry] = []
+    investigations: list[Investigation] = []
+    diagnosis: Optional[Diagnosis] = None
+    management: list[Treatment] = []
+    outcome: Optional[Markdown] = None
+    discussion: Optional[Markdown] = None
+    learning_points: list[Markdown] = []
+    patient_perspective: Optional[Markdown] = None
+    figures: list[Figure] = []
+    tables: list[Table] = []
+    references: Union[list[CSLItem], str] = Field(
+        default=[], description="CSL-JSON items, or the path of a .json file beside the record")
+    abbreviations: dict[str, str] = {}
+    acknowledgements: Optional[Markdown] = None
+    funding: list[Funding] = []
+    competing_interests: Optional[Markdown] = None
+    author_contributions: Optional[Markdown] = None
+    data_availability: Optional[Markdown] = None
+    ethics_approval: Optional[Markdown] = None
+    consent: Optional[Consent] = None
+    license: Optional[str] = Field(default=None, description="SPDX id, e.g. CC-BY-4.0")
+    source: Optional[CSLItem] = Field(default=None, description="the published original")
+    style: Optional[str] = Field(default=None, description="citation style, e.g. nature")
+    teaching: Teaching = Teaching()
+
+    # Set by the library after validation; not part of the record format.
+    _source_path: Optional[str] = PrivateAttr(default=None)
+    _references_file: Optional[str] = PrivateAttr(default=None)
+
+    @property
+    def source_path(self) -> Optional[str]:
+        """The record's file."""
+        return self._source_path
+
+    @property
+    def references_file(self) -> Optional[str]:
+        """The reference file named by `references:`, resolved, if the record used one."""
+        return self._references_file
+
+    @property
+    def slug(self) -> str:
+        return self.id or Path(self.source_path or "case").stem
+
+    @property
+    def everyone(self) -> list[Patient]:
+        """The patient(s) described: `patients`, or the single `patient`."""
+        return self.patients or ([self.patient] if self.patient else [])
+
+    @property
+    def year(self) -> Optional[str]:
+        return self.date[:4] if self.date else None
+
+    @property
+    def final_diagnosis(self) -> Optional[str]:
+        return self.diagnosis.final if self.diagnosis else None
+
+    def reference_items(self) -> list[dict[str, Any]]:
+        refs = self.references if isinstance(self.references, list) else []
+        return [r.as_csl() for r in refs]
+
+
+_TYPE_WORDS = {
+    "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number",
+    "bool_type": "true or false", "bool_parsing": "true or false", "list_type": "a list",
+    "dict_type": "a mapping (key: value lines)", "model_type": "a mapping (key: value lines)",
+    "model_attributes_type": "a mapping (key: value lines)", "float_type": "a number",
+}
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model whose fields are valid at the mapping reached by `loc`."""
+    model: Any = Case
+    for part in loc:
+        if isinstance(part, int) or part == "[key]":
+            continue
+        fields = getattr(model, "model_fields", None)
+        if fields is None:
+            candidates = _models_in(model)
+            match = [m for m in candidates if m.__name__ == part]
+            if match:
+                model = match[0]
+                continue
+            return None
+        field = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
+        if field is None:
+            return None
+        inner = _models_in(field.annotation)
+        model = inner[0] if len(inner) == 1 else (inner or [None])[0]
+        if model is None:
+            return None
+    return model if hasattr(model, "model_fields") else None
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in typing.get_args(annotation):
+        found += _models_in(arg)
+    return found
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], list[Any]]:
+    """Split a pydantic `loc` into the part that exists in the data and the rest.
+
+    Parts that name a union member (`'list[CSLItem]'`, `'Patient'`) or a key check
+    (`'[key]'`) are skipped; what is left over is a missing field's name.
+    """
+    path: list[Any] = []
+    node = data
+    rest = list(loc)
+    while rest:
+        part = rest.pop(0)
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and not rest and part != "[key]":
+            return tuple(path), [part]  # a missing field
+        else:
+            continue  # union member tag or key marker
+        path.append(part)
+    return tuple(path), []
+
+
+def _quote(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 40 else text[:37] + "...'"
+
+
+def _field_name(path: tuple[Any, ...]) -> str:
+    parts = [f"[{p}]" if isinstance(p, int) else f".{p}" for p in path]
+    return "".join(parts).lstrip(".") or "record"
+
+
+def _problem_for(raw: RawRecord, error: dict[str, Any], shown: str) -> Problem:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    path, rest = _data_path(raw.data, loc)
+    name = _field_name(path)
+    if kind == "missing":
+        field = rest[0] if rest else loc[-1]
+        where = raw.where(path)
+        return Problem(shown, where.line, where.col, f"missing required field '{field}'"
+                       + (f" in {name}" if path else ""), f"add `{field}:` here")
+    if kind == "extra_forbidden":
+        key = path[-1]
+        where = raw.where(path, key=True)
+        model = _model_at(loc[:-1])
+        options = sorted(f.alias or n for n, f in model.model_fields.items()
+                         if not f.exclude) if model else []
+        guess = difflib.get_close_matches(str(key), options, n=1, cutoff=0.6)
+        hint = f"did you mean '{guess[0]}'?" if guess else (
+            "allowed keys here: " + ", ".join(options) if options else "remove it")
+        return Problem(shown, where.line, where.col, f"unknown key '{key}'"
+                       + (f" in {_field_name(path[:-1])}" if len(path) > 1 else ""), hint)
+    where = raw.where(path, key="[key]" in loc)
+    value = error.get("input")
+    alternatives = error.get("alternatives")
+    if alternatives:
+        wanted = " or ".join(dict.fromkeys(_expected(e) for e in alternatives))
+        return Problem(shown, where.line, where.col, f"{name} must be {wanted}, not {_quote(value)}",
+                       "correct the value")
+    if kind == "literal_error":
+        what = "key" if "[key]" in loc else "value"
+        options = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
+        guess = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
+        hint = f"did you mean '{guess[0]}'?" if guess else "use one of " + ", ".join(options)
+        return Problem(shown, where.line, where.col,
+                       f"{name}: {_quote(value)} is not an allowed {what}", hint)
+    if kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern", "")
+        hint = ("write the date as YYYY, YYYY-MM or YYYY-MM-DD (quoted)" if pattern == _DATE.pattern
+                else "use letters, digits, '-', '_' or '.' only, starting with a letter or digit"
+                if pattern == _ID.pattern else f"it must match {pattern}")
+        return Problem(shown, where.line, where.col, f"{name}: {_quote(value)} is not valid", hint)
+    if kind in _TYPE_WORDS:
+        return Problem(shown, where.line, where.col,
+                       f"{name} must be {_expected(error)}, not {_quote(value)}",
+                       "quote text values; write lists as '- item' lines"
+                       if _TYPE_WORDS[kind] in ("text", "a list") else "correct the value")
+    return Problem(shown, where.line, where.col, f"{name}: {error['msg']}",
+                   "see the case format in the README")
+
+
+def _expected(error: dict[str, Any]) -> str:
+    """What an error says the value should have been, in words."""
+    if error["type"] == "literal_error":
+        return error.get("ctx", {}).get("expected", "one of the allowed values").replace("'", '"')
+    if error["type"] in ("greater_than_equal", "less_than_equal"):
+        return error["msg"].replace("Input should be ", "")
+    return _TYPE_WORDS.get(error["type"]) or error["msg"].replace("Input should be ", "")
+
+
+def _pick(errors: list[dict[str, Any]], raw: RawRecord) -> list[dict[str, Any]]:
+    """One error per place. A union reports one error per member: where one member got
+    further into the data (a mapping with a bad key), its errors are kept and the others'
+    "wrong type" noise dropped; where all members failed on the value itself, their
+    expectations are merged ("a whole number or '90+'")."""
+    placed = [(_data_path(raw.data, tuple(e["loc"]))[0], e) for e in errors]
+    deeper = lambda path: any(len(p) > len(path) and p[:len(path)] == path for p, _ in placed)
+    kept: dict[Any, dict[str, Any]] = {}
+    for path, error in placed:
+        if error["type"] in ("extra_forbidden", "missing"):
+            kept[(path, error["type"], error["loc"][-1])] = error
+            continue
+        if deeper(path):
+            continue
+        if path in kept and kept[path] is not error:
+            merged = dict(kept[path])
+            merged["alternatives"] = kept[path].get("alternatives", [kept[path]]) + [error]
+            kept[path] = merged
+        else:
+            kept[path] = error
+    return list(kept.values())
+
+
+def validate_record(raw: RawRecord) -> Case:
+    """Validate a loaded record into a `Case`; raises `CaseErrors` listing every problem."""
+    shown = display_path(raw.path)
+    if not isinstance(raw.data, dict):
+        where = raw.where(())
+        raise CaseErrors([Problem(shown, where.line, where.col, "a case record must be a mapping",
+                                  "start with `title: ...` lines, as in the examples in cases/")])
+    version = raw.data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        where = raw.where(("schema_version",))
+        raise CaseErrors([Problem(shown, where.line, where.col,
+                                  f"schema_version {version!r} is not supported",
+                                  f"this grandrounds reads schema_version {SCHEMA_VERSION}")])
+    try:
+        case = Case.model_validate(raw.data)
+    except ValidationError as exc:
+        errors = _pick(exc.errors(include_url=False), raw)
+        problems = sorted((_problem_for(raw, e, shown) for e in errors), key=lambda p: (p.line, p.col))
+        raise CaseErrors(problems) from None
+    case._source_path = str(raw.path)
+    return case
+
+
+def case_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a case record (draft 2020-12), for editor autocompletion."""
+    schema = Case.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://grandrounds.invalid/schema/case.schema.json"
+    schema["description"] = ("A grandrounds case summary, schema version 1. "
+                             "Markdown fields are CommonMark with tables, footnotes, ^sup^ and ~sub~.")
+    return schema

@@ -1,0 +1,312 @@
+"""The MkDocs adapter: case records in, generated pages out; a thin layer over the library.
+
+It owns only what MkDocs needs:
+
+- `on_files`: drops the record sources (`.yaml`, `.bib`, `.ris`, reference `.json`, a
+  draft's figures in `build`) from the site, re-reads the records that changed
+  (`library.Library`), renders them (`render.Renderer`) and adds the pages in memory
+  (`File.generated`); drafts get MkDocs' DRAFT inclusion, so they show in `serve` only.
+- incremental preview: the plugin lives for the whole `serve` (`on_startup`), marks as
+  modified only the pages whose Markdown changed (a case, and the listings that show it),
+  and keeps Material's search index whole across `--dirty` rebuilds, where Material would
+  keep only the first rebuilt page's entries.
+- errors: in `build` every problem of every record fails the build with
+  `file:line:col: what; how to fix`; in `serve` a broken record keeps its last good page
+  (with the error shown on it) or gets an error page, and the rest of the site stays up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from . import cite
+from .errors import CaseErrors, display_path
+from .library import Library, find_case_files
+from .render import (HOME_PAGE, TAGS_PAGE, Renderer, RenderOptions, all_tags, listing_row,
+                     tag_anchor)
+
+log = logging.getLogger("mkdocs.plugins.grandrounds")
+
+SOURCE_SUFFIXES = (".yaml", ".yml", ".bib", ".ris")
+REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "tables", "toc")
+
+
+class _PluginConfig(base.Config):
+    # Where records and templates are (relative to mkdocs.yml)
+    cases_dir = c.Optional(c.Type(str))
+    templates_dir = c.Type(str, default="templates")
+
+    # What pages say
+    style = c.Choice(cite.STYLES, default="nature")
+    intro = c.Type(str, default="Structured summaries of clinical cases for teaching.")
+    disclaimer = c.Optional(c.Type(str))
+
+
+class _GeneratedPage(File):
+    """A generated page that knows whether its content changed since the last build."""
+
+    changed: bool = True
+
+    def is_modified(self) -> bool:
+        return self.changed
+
+
+class GrandroundsPlugin(BasePlugin[_PluginConfig]):
+    def __init__(self) -> None:
+        self.is_serve = False
+        self.library: Library | None = None
+        self.renderer: Renderer | None = None
+        self._template_stamp: tuple[Any, ...] | None = None
+        self._case_pages: dict[Path, tuple[str, str]] = {}  # path -> (src_uri, last good Markdown)
+        self._last_content: dict[str, str] = {}
+        self._last_nav: tuple[Any, ...] | None = None
+        self._titles: dict[str, str] = {}
+        self._tags_by_uri: dict[str, list[str]] = {}
+        self._search_entries: dict[str, list[dict[str, Any]]] = {}
+        self._search_mark = 0
+        self._removed_urls: set[str] = set()
+
+    # Lifecycle ---------------------------------------------------------------
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.is_serve = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        for name in REQUIRED_EXTENSIONS:
+            if not any(str(e).split(".")[-1] == name for e in config.markdown_extensions):
+                config.markdown_extensions.append(name)
+        root = Path(config.config_file_path or ".").resolve().parent
+        cases_dir = Path(config.docs_dir) if not self.config.cases_dir else root / self.config.cases_dir
+        if self.library is None or self.library.cases_dir != cases_dir:
+            self.library = Library(cases_dir)
+            self._case_pages.clear()
+        templates = root / self.config.templates_dir
+        options = RenderOptions(style=self.config.style, site_title=config.site_name,
+                                intro=self.config.intro, disclaimer=self.config.disclaimer,
+                                include_drafts=self.is_serve)
+        renderer = Renderer(templates, options)
+        stamp = (options, tuple((str(p), p.stat().st_mtime_ns) for p in renderer.template_paths))
+        if stamp != self._template_stamp:
+            self.renderer, self._template_stamp = renderer, stamp
+            self._case_pages.clear()  # templates or options changed: re-render every case
+        return config
+
+    # Pages -------------------------------------------------------------------
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.library is not None and self.renderer is not None
+        case_files = find_case_files(self.library.cases_dir)
+        changed = self.library.refresh(case_files)
+        problems = self.library.problems
+        if problems and not self.is_serve:
+            raise PluginError("grandrounds: the case records have errors:\n"
+                              + "\n".join(str(p) for p in problems))
+        for problem in problems:
+            if Path(problem.path).resolve() in changed or problem.path not in self._logged:
+                log.error(str(problem))
+        self._logged = {p.path for p in problems}
+
+        self._drop_sources(files, config)
+        pages = self._case_markdown(case_files, changed)
+        shown = [c for c in self.library.cases
+                 if c.status == "published" or self.renderer.options.include_drafts]
+        pages.update({uri: (text, None) for uri, text in
+                      self.renderer.index_pages([listing_row(c) for c in shown]).items()})
+        self._add_pages(files, config, pages)
+        self._tags_by_uri = {f"{c.slug}.md": all_tags(c) for c in shown}
+        return files
+
+    _logged: set[str] = set()
+
+    def _drop_sources(self, files: Files, config: MkDocsConfig) -> None:
+        """Record sources and what only a draft uses are not published."""
+        assert self.library is not None
+        private = {Path(c.references_file) for c in self.library.cases if c.references_file}
+        for case in self.library.cases:
+            if case.status == "draft" and not self.is_serve:
+                private.update((self.library.cases_dir / f.file).resolve() for f in case.figures)
+        for file in list(files):
+            if file.generated_by or not file.abs_src_path:
+                continue
+            if file.src_uri.endswith(SOURCE_SUFFIXES) or Path(file.abs_src_path).resolve() in private:
+                files.remove(file)
+
+    def _case_markdown(self, case_files: list[Path], changed: set[Path]) -> dict[str, tuple[str, Path | None]]:
+        """Markdown of every case page: re-rendered where the record changed."""
+        assert self.library is not None and self.renderer is not None
+        live = set(case_files)
+        for gone in set(self._case_pages) - live:
+            self._removed_urls.add(self._case_pages.pop(gone)[0])
+        valid = {id(c) for c in self.library.cases}
+        pages: dict[str, tuple[str, Path | None]] = {}
+        for path in case_files:
+            case = self.library.case_for(path)
+            errors = self.library.errors_for(path)
+            if case is not None and id(case) not in valid:  # a duplicate id
+                errors = CaseErrors([p for p in self.library.problems
+                                     if Path(p.path).resolve() == path.resolve()])
+                case = None
+            if case is not None:
+                if case.status == "draft" and not self.renderer.options.include_drafts:
+                    continue
+                if path in changed or path not in self._case_pages:
+                    try:
+                        text = self.renderer.case_page(case)
+                    except Exception as exc:  # a template bug must not kill the preview
+                        if not self.is_serve:
+                            raise
+                        errors = CaseErrors([])
+                        text = self.renderer.error_page(path.name, f"template error: {exc}")
+                    self._case_pages[path] = (f"{case.slug}.md", text)
+                uri, text = self._case_pages[path]
+                pages[uri] = (text, path)
+            elif errors is not None:
+                uri, last = self._case_pages.get(path, (f"{path.stem}.md", None))
+                message = "\n".join(str(p) for p in errors.problems)
+                if last:
+                    banner = ('!!! failure "This record has errors: showing its last good version"\n\n'
+                              + "".join(f"    `{line}`\n\n" for line in message.splitlines()))
+                    head, sep, body = last.partition("\n---\n")
+                    pages[uri] = (head + sep + "\n" + banner + body, path)
+                else:
+                    pages[uri] = (self.renderer.error_page(path.name, message), path)
+        return pages
+
+    def _add_pages(self, files: Files, config: MkDocsConfig, pages: dict[str, tuple[str, Path | None]]) -> None:
+        nav = tuple(sorted(uri for uri, (_, src) in pages.items() if src is None))
+        everything_changed = nav != self._last_nav
+        self._last_nav = nav
+        docs = Path(config.docs_dir).resolve()
+        for uri, (text, src) in pages.items():
+            if uri in files:  # a hand-written page of the same name wins
+                if src is not None:
+                    raise PluginError(f"{display_path(src)}:1:1: case id '{uri[:-3]}' collides with "
+                                      f"the page {uri} in the docs folder; rename one of them")
+                continue
+            is_case = src is not None
+            draft = is_case and text.startswith("---") and self._is_draft(src)
+            inclusion = (InclusionLevel.DRAFT if draft else
+                         InclusionLevel.NOT_IN_NAV if is_case else InclusionLevel.INCLUDED)
+            file = _GeneratedPage.generated(config, uri, content=text, inclusion=inclusion)
+            file.changed = everything_changed or self._last_content.get(uri) != text
+            if is_case and src is not None and src.resolve().is_relative_to(docs):
+                file.edit_uri = src.resolve().relative_to(docs).as_posix()
+            files.append(file)
+            self._last_content[uri] = text
+            self._removed_urls.discard(file.url)
+        for uri in set(self._last_content) - set(pages):
+            del self._last_content[uri]
+
+    def _is_draft(self, path: Path) -> bool:
+        assert self.library is not None
+        case = self.library.case_for(path)
+        return bool(case and case.status == "draft")
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        """Give generated pages their titles up front: under `--dirty`, pages that are not
+        rebuilt are never read, and the sidebar would show their file names."""
+        for page in nav.pages:
+            if page.file.generated_by:
+                title = _front_matter_title(page.file.content_string)
+                if title:
+                    page.title = title
+        return nav
+
+    # Page context: tag chips and search entries --------------------------------
+
+    @event_priority(-100)  # after the search plugin has indexed the page
+    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,
+                        nav: Navigation) -> dict[str, Any]:
+        tags = self._tags_by_uri.get(page.file.src_uri)
+        if tags:
+            context["tags"] = [SimpleNamespace(name=t, url=f"tags/#{tag_anchor(t)}", hidden=False)
+                               for t in tags]
+        index = _search_index(config)
+        if index is not None:
+            self._search_entries[page.url] = index.entries[self._search_mark:]
+            self._search_mark = len(index.entries)
+        return context
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        self._search_mark = 0
+
+    @event_priority(-100)  # after the search plugin has written its index
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        site = Path(config.site_dir)
+        for url in sorted(self._removed_urls):  # pages of deleted records (dirty rebuilds)
+            target = site / url / "index.html" if url.endswith("/") or not url else site / url
+            if target.is_file():
+                target.unlink()
+            self._search_entries.pop(url, None)
+        self._removed_urls.clear()
+        self._write_search_index(config)
+
+    def _write_search_index(self, config: MkDocsConfig) -> None:
+        plugin = config.plugins.get("material/search") or config.plugins.get("search")
+        path = Path(config.site_dir) / "search" / "search_index.json"
+        if _search_index(config) is None or not path.is_file():
+            return
+        live = {f.url for f in self._current_pages(config)}
+        for url in set(self._search_entries) - live:
+            del self._search_entries[url]
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["docs"] = [e for url in sorted(self._search_entries) for e in self._search_entries[url]]
+        path.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
+        if plugin is not None and hasattr(plugin, "search_index_prev"):
+            plugin.search_index_prev = None  # ours is the whole index; stop Material's merge
+
+    def _current_pages(self, config: MkDocsConfig) -> list[File]:
+        return getattr(self, "_files", [])
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        self._files = [f for f in files.documentation_pages()
+                       if self.is_serve or not f.inclusion.is_excluded()]
+        return env
+
+    # Serve -------------------------------------------------------------------
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        assert self.library is not None
+        root = Path(config.config_file_path or ".").resolve().parent
+        templates = root / self.config.templates_dir
+        if templates.is_dir():
+            server.watch(str(templates))
+        if not self.library.cases_dir.resolve().is_relative_to(Path(config.docs_dir).resolve()):
+            server.watch(str(self.library.cases_dir))
+        return server
+
+
+def _search_index(config: MkDocsConfig) -> Any:
+    """Material's search index object, if Material's search plugin is in use."""
+    plugin = config.plugins.get("material/search") or config.plugins.get("search")
+    index = getattr(plugin, "search_index", None)
+    return index if index is not None and hasattr(index, "entries") else None
+
+
+def _front_matter_title(markdown: str) -> str | None:
+    if not markdown.startswith("---"):
+        return None
+    for line in markdown.splitlines()[1:]:
+        if line == "---":
+            return None
+        if line.startswith("title: "):
+            value = line[len("title: "):].strip()
+            try:
+                return json.loads(value) if value.startswith('"') else value.strip("'")
+            except json.JSONDecodeError:
+                return value
+    return None
+

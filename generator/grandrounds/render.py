@@ -1,0 +1,278 @@
+"""Stage 4, render: `Case` objects to Markdown pages through the Jinja templates.
+
+Owns presentation decisions that are data, not layout: the patient line, the listing rows
+of the home, specialty and tags pages, slugs and licence links. Layout lives in the
+templates (`templates/*.md.j2`); a site's own `templates/` folder overrides the packaged
+defaults file by file. Pages are Markdown whose prose parts are HTML rendered by
+`markup` (CommonMark), so any Markdown site generator can build them
+(`grandrounds render --out DIR`); headings stay Markdown so MkDocs builds the TOC.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable
+
+import jinja2
+import yaml
+
+from . import cite
+from .markup import escape_markdown, markdown_to_html, markdown_to_inline_html, markdown_to_text
+from .model import Case, Patient
+
+PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+
+ABSTRACT_TITLES = {
+    "background": "Background", "introduction": "Introduction",
+    "case_presentation": "Case presentation", "investigations": "Investigations",
+    "diagnosis": "Diagnosis", "differential_diagnosis": "Differential diagnosis",
+    "treatment": "Treatment", "management": "Management", "outcome": "Outcome",
+    "conclusions": "Conclusions",
+}
+MANAGEMENT_COLUMNS = (("intervention", "Intervention"), ("route", "Route"), ("dose", "Dose"),
+                      ("frequency", "Frequency"), ("duration", "Duration"),
+                      ("courses", "Courses"), ("response", "Response"))
+TYPE_NAMES = {"case-report": "Case report", "case-study": "Case study",
+              "case-series": "Case series", "image-challenge": "Image challenge"}
+CONSENT_TEXT = {
+    "patient": "Consent for publication was obtained from the patient.",
+    "family": "Consent for publication was obtained from the patient's family.",
+    "guardian": "Consent for publication was obtained from the patient's legal guardian.",
+    "owner": "Consent for publication was obtained from the animal's owner.",
+    "waived": "The requirement for consent was waived.",
+    "not-stated": "Consent was not stated.",
+}
+LICENSES = {
+    "CC-BY-4.0": ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/"),
+    "CC-BY-SA-4.0": ("CC BY-SA 4.0", "https://creativecommons.org/licenses/by-sa/4.0/"),
+    "CC-BY-NC-4.0": ("CC BY-NC 4.0", "https://creativecommons.org/licenses/by-nc/4.0/"),
+    "CC-BY-NC-SA-4.0": ("CC BY-NC-SA 4.0", "https://creativecommons.org/licenses/by-nc-sa/4.0/"),
+    "CC-BY-NC-ND-4.0": ("CC BY-NC-ND 4.0", "https://creativecommons.org/licenses/by-nc-nd/4.0/"),
+    "CC-BY-ND-4.0": ("CC BY-ND 4.0", "https://creativecommons.org/licenses/by-nd/4.0/"),
+    "CC0-1.0": ("CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
+}
+HOME_PAGE = "index.md"
+TAGS_PAGE = "tags.md"
+SPECIALTY_DIR = "specialties"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Site-wide choices that change the rendered pages."""
+
+    style: str = "nature"
+    site_title: str = "Case library"
+    intro: str = "Structured summaries of clinical cases for teaching."
+    disclaimer: str | None = None
+    include_drafts: bool = False
+
+
+def slugify(text: str) -> str:
+    """A URL-safe slug: 'Respiratory medicine' -> 'respiratory-medicine'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+
+
+def display_name(name: str) -> str:
+    """Specialty and tag names as shown: first letter capitalised, the rest as written."""
+    return name[:1].upper() + name[1:]
+
+
+def age_text(p: Patient) -> str:
+    """'19 years', '14 months', '90+ years'."""
+    if p.age is None:
+        return ""
+    unit = p.age_unit if p.age != 1 else p.age_unit.rstrip("s")
+    return f"{p.age} {unit}"
+
+
+def _person(p: Patient) -> str:
+    years = p.age if isinstance(p.age, int) and p.age_unit == "years" else None
+    child = (years is not None and years < 18) or (p.age is not None and p.age_unit != "years")
+    if p.species.lower() != "human":
+        noun = " ".join(x for x in (p.sex if p.sex in ("female", "male") else "", p.species) if x)
+    else:
+        noun = {"female": "girl" if child else "woman", "male": "boy" if child else "man"}.get(
+            p.sex or "", "child" if child else "patient")
+    if p.age is None:
+        return noun[:1].upper() + noun[1:]
+    if p.age == "90+":
+        return f"{noun[:1].upper() + noun[1:]} aged 90 or over"
+    return f"{p.age}-{p.age_unit.rstrip('s')}-old {noun}"
+
+
+def patient_line(case: Case) -> str:
+    """'19-year-old woman', or '3 patients' for a series."""
+    people = case.everyone
+    if len(people) == 1:
+        return _person(people[0])
+    if people:
+        return f"{len(people)} patients"
+    return ""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One case as listed on the home, specialty and tags pages."""
+
+    id: str
+    src: str
+    title: str
+    specialties: tuple[Any, ...]
+    patient: str
+    diagnosis: str
+    year: str | None
+    date: str
+    tags: tuple[str, ...]
+    draft: bool
+
+
+@dataclass(frozen=True)
+class Named:
+    name: str
+    slug: str
+    count: int = 0
+
+
+def listing_row(case: Case) -> Row:
+    specialties = tuple(Named(display_name(s), slugify(s)) for s in case.specialties)
+    return Row(id=case.slug, src=f"{case.slug}.md", title=case.title, specialties=specialties,
+               patient=patient_line(case), diagnosis=markdown_to_text(case.final_diagnosis),
+               year=case.year, date=case.date or "", tags=tuple(all_tags(case)),
+               draft=case.status == "draft")
+
+
+def all_tags(case: Case) -> list[str]:
+    """Specialties first, then tags, without repeats (case-insensitive)."""
+    seen: dict[str, str] = {}
+    for name in [*case.specialties, *case.tags]:
+        seen.setdefault(name.lower(), name)
+    return list(seen.values())
+
+
+def sort_rows(rows: Iterable[Row]) -> list[Row]:
+    """Newest first, then by title."""
+    by_title = sorted(rows, key=lambda r: r.title.lower())
+    return sorted(by_title, key=lambda r: r.date, reverse=True)
+
+
+def description(case: Case, limit: int = 200) -> str:
+    """A one-sentence page description from the abstract (for search results and meta)."""
+    abstract = case.abstract if isinstance(case.abstract, str) else " ".join(case.abstract.values())
+    text = markdown_to_text(abstract)
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+class Renderer:
+    """Renders pages from templates: the site's `templates/` first, then the defaults."""
+
+    def __init__(self, site_templates: Path | None = None, options: RenderOptions = RenderOptions()):
+        self.options = options
+        search = [str(p) for p in (site_templates, PACKAGE_TEMPLATES) if p and Path(p).is_dir()]
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(search),
+            autoescape=True, trim_blocks=False, lstrip_blocks=False,
+            keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+        )
+        self.env.filters.update(md=markdown_to_html, mdi=markdown_to_inline_html, mdtext=escape_markdown)
+
+    @cached_property
+    def template_paths(self) -> list[Path]:
+        """Every template file in use (what `serve` watches and what invalidates caches)."""
+        loader = self.env.loader
+        assert isinstance(loader, jinja2.FileSystemLoader)
+        return [Path(d) / name for d in loader.searchpath for name in self.env.list_templates()
+                if (Path(d) / name).is_file()]
+
+    def case_page(self, case: Case) -> str:
+        style = case.style or self.options.style
+        references = cite.format_references(case.reference_items(), style)
+        source = cite.format_reference(case.source.as_csl(), style) if case.source else None
+        license_name, license_url = LICENSES.get(case.license or "", (case.license, None))
+        meta = {"title": case.title, "description": description(case), "tags": all_tags(case)}
+        columns = [(c, t) for c, t in MANAGEMENT_COLUMNS
+                   if c == "intervention" or any(getattr(m, c) is not None for m in case.management)]
+        return self.env.get_template("case.md.j2").render(
+            case=case,
+            front_matter=yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000).strip(),
+            byline=" · ".join(x for x in (patient_line(case), TYPE_NAMES[case.type],
+                                          ", ".join(display_name(s) for s in case.specialties),
+                                          case.year) if x),
+            abstract_titles=ABSTRACT_TITLES,
+            age_text=age_text,
+            show_species=any(p.species.lower() != "human" for p in case.patients),
+            inv_when=any(i.when for i in case.investigations),
+            figure_labels={f.id: f.label or f.id for f in case.figures},
+            management_columns=columns,
+            references=references,
+            source=source,
+            license={"name": license_name, "url": license_url} if case.license else None,
+            authors_text=", ".join(a.name for a in case.authors),
+            consent_text=CONSENT_TEXT[case.consent.by] if case.consent else "",
+            disclaimer=self.options.disclaimer,
+        )
+
+    def home_page(self, rows: list[Row]) -> str:
+        return self.env.get_template("home.md.j2").render(
+            site_title=self.options.site_title, intro=self.options.intro,
+            rows=sort_rows(rows), specialties=specialty_index(rows))
+
+    def specialty_page(self, specialty: Named, rows: list[Row]) -> str:
+        return self.env.get_template("specialty.md.j2").render(specialty=specialty, rows=sort_rows(rows))
+
+    def tags_page(self, rows: list[Row]) -> str:
+        return self.env.get_template("tags.md.j2").render(tags=tag_index(rows))
+
+    def error_page(self, name: str, message: str) -> str:
+        return self.env.get_template("error.md.j2").render(name=name, message=message)
+
+    def index_pages(self, rows: list[Row]) -> dict[str, str]:
+        """The listing pages (home, one per specialty, tags) by source path."""
+        pages = {HOME_PAGE: self.home_page(rows), TAGS_PAGE: self.tags_page(rows)}
+        for specialty in specialty_index(rows):
+            members = [r for r in rows if any(s.slug == specialty.slug for s in r.specialties)]
+            pages[f"{SPECIALTY_DIR}/{specialty.slug}.md"] = self.specialty_page(specialty, members)
+        return pages
+
+
+def specialty_index(rows: Iterable[Row]) -> list[Named]:
+    """Specialties by name with their case counts (first spelling wins)."""
+    counts: dict[str, list[Any]] = {}
+    for row in rows:
+        for s in row.specialties:
+            counts.setdefault(s.slug, [s.name, 0])[1] += 1
+    return sorted((Named(name, slug, n) for slug, (name, n) in counts.items()), key=lambda s: s.name.lower())
+
+
+@dataclass
+class TagEntry:
+    name: str
+    anchor: str
+    rows: list[Row] = field(default_factory=list)
+
+
+def tag_anchor(name: str) -> str:
+    return "tag-" + slugify(name)
+
+
+def tag_index(rows: Iterable[Row]) -> list[TagEntry]:
+    tags: dict[str, TagEntry] = {}
+    for row in rows:
+        for name in row.tags:
+            entry = tags.setdefault(tag_anchor(name), TagEntry(display_name(name), tag_anchor(name)))
+            entry.rows.append(row)
+    for entry in tags.values():
+        entry.rows = sorted(entry.rows, key=lambda r: r.title.lower())
+    return sorted(tags.values(), key=lambda t: t.name.lower())
+
+
+def render_site(cases: Iterable[Case], renderer: Renderer) -> dict[str, str]:
+    """Every page of a site as Markdown, by source path (`<id>.md`, `index.md`, ...)."""
+    shown = [c for c in cases if c.status == "published" or renderer.options.include_drafts]
+    pages = {f"{c.slug}.md": renderer.case_page(c) for c in shown}
+    pages.update(renderer.index_pages([listing_row(c) for c in shown]))
+    return pages
