@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
@@ -134,7 +134,8 @@ class NameRules:
 
 
 _OTHERS = frozenset({"others", "et al", "et al.", "et. al."})
-_CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+                  "\uac00-\ud7af\uf900-\ufaff]")
 _ALL_CAPS_INITIALS = re.compile(r"[^\W\d_]{1,3}")
 _DOTTED_INITIALS = re.compile(r"(?:[^\W\d_]\. ?)*[^\W\d_]\.")
 
@@ -226,7 +227,8 @@ def format_name(name: Mapping[str, Any] | str, rules: NameRules = NameRules()) -
         while len(words) > 1 and words[-1][0].islower() and "." not in words[-1]:
             trailing.insert(0, words.pop())
         given = " ".join(words)
-        dropping = " ".join(filter(None, [" ".join(trailing), _text(get("dropping-particle"))]))
+        dropping = " ".join(
+            filter(None, [" ".join(trailing), _text(get("dropping-particle"))]))
     else:
         dropping = _text(get("dropping-particle"))
     short = initials(given, rules) if given else ""
@@ -384,8 +386,6 @@ _PLAIN, _ITALIC, _BOLD, _LINK, _PUNCT = 0, 1, 2, 3, 4
 _OPEN = ("", "<em>", "<strong>")
 _CLOSE = ("", "</em>", "</strong>")
 _ENDS_SENTENCE = (".", "?", "!")
-
-
 _SPACE = (_PUNCT, " ", "")
 _STOP = (_PUNCT, ".", "")
 _COMMA = (_PUNCT, ",", "")
@@ -394,9 +394,10 @@ _COMMA = (_PUNCT, ",", "")
 class _Out:
     """Segments of one entry, rendered as plain text and as HTML.
 
-    A segment is (kind, text, href). `word()` starts a new space-separated piece,
-    `comma()` ends the current one with a comma, `stop()` ends the current piece with a full stop
-    unless it already ends in ., ? or !.
+    A segment is (kind, text, href). `word()` starts a new space-separated piece (empty
+    text adds nothing, so missing fields leave no stray spaces), `comma()` ends the
+    current piece with a comma, `stop()` with a full stop unless it already ends in
+    ".", "?" or "!".
     """
 
     __slots__ = ("segs",)
@@ -478,20 +479,26 @@ def _kind(item: Mapping[str, Any]) -> str:
 
 
 def _edition(item: Mapping[str, Any]) -> str:
+    """"2" -> "2nd edn", "2nd" -> "2nd edn"; other wording ("Second edition") as given."""
     edition = _field(item, "edition")
-    return f"{_ordinal(int(edition))} edn" if edition.isdigit() else edition
+    if edition.isdigit():
+        return f"{_ordinal(int(edition))} edn"
+    return f"{edition} edn" if _ORDINAL.fullmatch(edition) else edition
+
+
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.I)
 
 
 def _nature_authors(item: Mapping[str, Any], style: Style, out: _Out,
                     editors_fallback: bool = False) -> None:
     authors, _ = _names(item, "author", style.names)
-    if not authors and editors_fallback:
-        editors, count = _names(item, "editor", style.names)
-        if editors:
-            authors = f"{editors} ({'eds' if count > 1 else 'ed.'})"
     if authors:
         out.word(authors)
         out.stop()
+    elif editors_fallback:
+        editors, count = _names(item, "editor", style.names)
+        if editors:
+            out.word(f"{editors} ({'eds' if count > 1 else 'ed.'})")
 
 
 def _nature_year(out: _Out, item: Mapping[str, Any], publisher: str = "") -> None:
@@ -564,6 +571,7 @@ def _nature(item: Mapping[str, Any], style: Style, out: _Out) -> None:
         out.word(title, _ITALIC)
         number = _field(item, "number")
         if number:
+            out.stop()
             out.word(f"{_field(item, 'genre') or 'Report'} No. {number}")
         _nature_year(out, item, _field(item, "publisher"))
         link = doi or url

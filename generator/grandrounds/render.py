@@ -36,6 +36,8 @@ ABSTRACT_TITLES = {
 MANAGEMENT_COLUMNS = (("intervention", "Intervention"), ("route", "Route"), ("dose", "Dose"),
                       ("frequency", "Frequency"), ("duration", "Duration"),
                       ("courses", "Courses"), ("response", "Response"))
+INVESTIGATION_COLUMNS = (("name", "Investigation"), ("when", "When"), ("result", "Result"),
+                         ("unit", "Unit"), ("reference_range", "Reference range"))
 TYPE_NAMES = {"case-report": "Case report", "case-study": "Case study",
               "case-series": "Case series", "image-challenge": "Image challenge"}
 CONSENT_TEXT = {
@@ -194,8 +196,7 @@ class Renderer:
         source = cite.format_reference(case.source.as_csl(), style) if case.source else None
         license_name, license_url = LICENSES.get(case.license or "", (case.license, None))
         meta = {"title": case.title, "description": description(case), "tags": all_tags(case)}
-        columns = [(c, t) for c, t in MANAGEMENT_COLUMNS
-                   if c == "intervention" or any(getattr(m, c) is not None for m in case.management)]
+        columns = _filled_columns(MANAGEMENT_COLUMNS, case.management)
         return self.env.get_template("case.md.j2").render(
             case=case,
             front_matter=yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000).strip(),
@@ -205,7 +206,7 @@ class Renderer:
             abstract_titles=ABSTRACT_TITLES,
             age_text=age_text,
             show_species=any(p.species.lower() != "human" for p in case.patients),
-            inv_when=any(i.when for i in case.investigations),
+            investigation_columns=_filled_columns(INVESTIGATION_COLUMNS, case.investigations),
             figure_labels={f.id: f.label or f.id for f in case.figures},
             management_columns=columns,
             references=references,
@@ -237,6 +238,12 @@ class Renderer:
             members = [r for r in rows if any(s.slug == specialty.slug for s in r.specialties)]
             pages[f"{SPECIALTY_DIR}/{specialty.slug}.md"] = self.specialty_page(specialty, members)
         return pages
+
+
+def _filled_columns(columns: tuple[tuple[str, str], ...], rows: list[Any]) -> list[tuple[str, str]]:
+    """The table's columns that hold a value in some row (the first column always)."""
+    return [(c, t) for i, (c, t) in enumerate(columns)
+            if i == 0 or any(getattr(r, c) not in (None, "") for r in rows)]
 
 
 def specialty_index(rows: Iterable[Row]) -> list[Named]:
