@@ -41,6 +41,7 @@ from .render import (HOME_PAGE, TAGS_PAGE, Renderer, RenderOptions, all_tags, li
 log = logging.getLogger("mkdocs.plugins.grandrounds")
 
 SOURCE_SUFFIXES = (".yaml", ".yml", ".bib", ".ris")
+STYLESHEET = "assets/grandrounds.css"
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "tables", "toc")
 
 
@@ -88,6 +89,8 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         for name in REQUIRED_EXTENSIONS:
             if not any(str(e).split(".")[-1] == name for e in config.markdown_extensions):
                 config.markdown_extensions.append(name)
+        if STYLESHEET not in config.extra_css:
+            config.extra_css.append(STYLESHEET)
         root = Path(config.config_file_path or ".").resolve().parent
         cases_dir = Path(config.docs_dir) if not self.config.cases_dir else root / self.config.cases_dir
         if self.library is None or self.library.cases_dir != cases_dir:
@@ -126,6 +129,8 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         pages.update({uri: (text, None) for uri, text in
                       self.renderer.index_pages([listing_row(c) for c in shown]).items()})
         self._add_pages(files, config, pages)
+        if STYLESHEET not in files:
+            files.append(File.generated(config, STYLESHEET, content=self.renderer.stylesheet()))
         self._tags_by_uri = {f"{c.slug}.md": all_tags(c) for c in shown}
         return files
 
@@ -280,6 +285,8 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         assert self.library is not None
+        if STYLESHEET not in config.extra_css:
+            config.extra_css.append(STYLESHEET)
         root = Path(config.config_file_path or ".").resolve().parent
         templates = root / self.config.templates_dir
         if templates.is_dir():

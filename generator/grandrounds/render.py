@@ -228,6 +228,11 @@ class Renderer:
     def tags_page(self, rows: list[Row]) -> str:
         return self.env.get_template("tags.md.j2").render(tags=tag_index(rows))
 
+    def stylesheet(self) -> str:
+        """The site stylesheet (`grandrounds.css`: the site's own, else the default)."""
+        source, _, _ = self.env.loader.get_source(self.env, "grandrounds.css")  # type: ignore[union-attr]
+        return source
+
     def error_page(self, name: str, message: str) -> str:
         return self.env.get_template("error.md.j2").render(name=name, message=message)
 
