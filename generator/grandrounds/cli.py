@@ -92,8 +92,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems = library.problems
     for problem in problems:
         print(problem)
-    count = len(library.cases)
-    print(f"{count} case{'s' if count != 1 else ''} checked, {len(problems)} problem"
+    count = library.record_count
+    print(f"{count} record{'s' if count != 1 else ''} checked, {len(problems)} problem"
           f"{'s' if len(problems) != 1 else ''}", file=sys.stderr)
     return EXIT_PROBLEMS if problems else EXIT_OK
 
@@ -103,7 +103,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     library, _ = _read_library([], cases_dir)
     if library.problems:
         for problem in library.problems:
-            print(problem)
+            print(problem, file=sys.stderr)
         print("nothing written: fix the problems above first", file=sys.stderr)
         return EXIT_PROBLEMS
     if args.style not in cite.STYLES:
@@ -160,13 +160,17 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     cases_dir, _ = _site_paths(args)
-    if not _ID.match(args.id) or args.id in RESERVED_IDS:
+    if not _ID.match(args.id) or args.id.lower() in RESERVED_IDS:
         print(f"grandrounds: '{args.id}' cannot be a case id; use lower-case words joined by '-'",
               file=sys.stderr)
         return EXIT_USAGE
     target = cases_dir / f"{args.id}.yaml"
-    if target.exists():
-        print(f"grandrounds: {display_path(target)} already exists; choose another id", file=sys.stderr)
+    library, _ = _read_library([], cases_dir)
+    taken = {c.slug for c in library.cases} | {p.stem for p in find_case_files(cases_dir)}
+    if target.exists() or args.id in taken:
+        what = (f"{display_path(target)} already exists" if target.exists()
+                else f"a case with id '{args.id}' already exists in {display_path(cases_dir)}")
+        print(f"grandrounds: {what}; choose another id", file=sys.stderr)
         return EXIT_USAGE
     import datetime
 

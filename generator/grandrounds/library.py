@@ -37,7 +37,7 @@ def read_case(path: Path, cases_dir: Path) -> Case:
     raw = load_record(path)
     case = validate_record(raw)
     problems: list[Problem] = []
-    if case.slug in RESERVED_IDS:
+    if case.slug.lower() in RESERVED_IDS:
         problems.append(_problem(raw, ("id",) if case.id else (),
                                  f"case id '{case.slug}' is reserved for a generated page",
                                  "rename the file or set another `id:`"))
@@ -116,8 +116,10 @@ def _read_references(target: Path) -> list[CSLItem]:
         return _REFERENCE_LIST.validate_python(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        raise fail(target, None, f"not a CSL-JSON list: {'.'.join(map(str, first['loc']))}: {first['msg']}",
-                   "the file must be a JSON list of CSL items") from None
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".")
+        what = f"item {where}: {first['msg']}" if where else "the file is not a list of CSL items"
+        raise fail(target, None, f"not CSL-JSON: {what}",
+                   "export CSL-JSON (a JSON list of items) from Zotero or pandoc") from None
 
 
 @dataclass
@@ -175,6 +177,11 @@ class Library:
     def errors_for(self, path: Path) -> CaseErrors | None:
         entry = self._entries.get(path)
         return entry.errors if entry else None
+
+    @property
+    def record_count(self) -> int:
+        """How many record files were read (valid or not)."""
+        return len(self._entries)
 
     @property
     def problems(self) -> list[Problem]:

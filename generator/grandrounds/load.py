@@ -16,7 +16,7 @@ data itself, so that it can
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,31 @@ MAX_NODES = 200_000
 """Most YAML nodes one record may expand to; more means an alias bomb."""
 
 _TAG = "tag:yaml.org,2002:"
+
+
+class _RecordLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The C loader without YAML path resolvers (unused here; they cost a call per node)."""
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return _TAG + "str"
+            for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                if regexp.match(value):
+                    return tag
+            return _TAG + "str"
+        return _TAG + ("seq" if kind is yaml.SequenceNode else "map")
+
+
 _PLAIN_SCALARS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
+_STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
+_MERGE, _TIMESTAMP = _TAG + "merge", _TAG + "timestamp"
 
 Path_ = tuple[Any, ...]
 """A path into the data: mapping keys and list indexes, e.g. ("references", 3, "title")."""
@@ -44,27 +68,43 @@ Path_ = tuple[Any, ...]
 
 @dataclass
 class RawRecord:
-    """A loaded YAML record: its data and where every key and value came from."""
+    """A loaded YAML record: its data, and its node tree for locating keys and values.
+
+    Locations are looked up only when a problem is reported, so loading does no work for
+    them beyond keeping the tree.
+    """
 
     path: Path
     data: Any
-    value_marks: dict[Path_, Location] = field(default_factory=dict)
-    key_marks: dict[Path_, Location] = field(default_factory=dict)
+    root: yaml.Node | None = None
 
     def where(self, path: Path_, *, key: bool = False) -> Location:
         """The location of the value (or, with `key`, the key) at `path`.
 
-        Falls back to the nearest enclosing node that has a mark, so any path gets a location.
+        Falls back to the nearest enclosing node, so any path gets a location.
         """
-        marks = self.key_marks if key else self.value_marks
-        probe = tuple(path)
-        while probe:
-            if probe in marks:
-                return marks[probe]
-            if not key and probe in self.key_marks:
-                return self.key_marks[probe]
-            probe = probe[:-1]
-        return self.value_marks.get((), Location(1, 1))
+        node = self.root
+        if node is None:
+            return Location(1, 1)
+        found = node.start_mark
+        last = len(path) - 1
+        for i, part in enumerate(path):
+            if isinstance(node, yaml.MappingNode):
+                match = next(((k, v) for k, v in node.value if _key_text(k) == str(part)), None)
+                if match is None:
+                    break
+                key_node, node = match
+                found = key_node.start_mark if key and i == last else node.start_mark
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                node = node.value[part]
+                found = node.start_mark
+            else:
+                break
+        return _loc(found)
+
+
+def _key_text(node: yaml.Node) -> str:
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else ""
 
 
 def _loc(mark: yaml.Mark) -> Location:
@@ -94,54 +134,54 @@ def read_text(path: Path) -> str:
 
 
 class _Builder:
-    """Builds Python data from a composed node tree, recording marks and enforcing limits."""
+    """Builds Python data from a composed node tree, enforcing the limits above."""
 
     def __init__(self, path: Path, loader: Any):
         self.path = path
         self.loader = loader
-        self.record = RawRecord(path=path, data=None)
         self.count = 0
 
-    def build(self, node: yaml.Node, where: Path_ = ()) -> Any:
+    def build(self, node: yaml.Node) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise fail(self.path, _loc(node.start_mark),
                        f"document expands to more than {MAX_NODES:,} nodes (an alias bomb?)",
                        "remove the anchors (&) and aliases (*); write the values out")
-        self.record.value_marks[where] = _loc(node.start_mark)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, where)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _TAG + "seq":
-                raise self._bad_tag(node)
-            return [self.build(item, (*where, i)) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            return node.value if node.tag == _STR else self._scalar(node)
+        if kind is yaml.MappingNode:
+            return self._mapping(node)
+        if node.tag != _SEQ:
+            raise self._bad_tag(node)
+        return [self.build(item) for item in node.value]
 
-    def _mapping(self, node: yaml.MappingNode, where: Path_) -> dict[Any, Any]:
-        if node.tag != _TAG + "map":
+    def _mapping(self, node: yaml.MappingNode) -> dict[Any, Any]:
+        if node.tag != _MAP:
             raise self._bad_tag(node)
         result: dict[Any, Any] = {}
+        firsts: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
+            if key_node.tag == _MERGE:
                 raise fail(self.path, _loc(key_node.start_mark), "merge keys (<<) are not supported",
                            "write the keys out in this mapping")
-            if not isinstance(key_node, yaml.ScalarNode):
+            if type(key_node) is not yaml.ScalarNode:
                 raise fail(self.path, _loc(key_node.start_mark), "a mapping key must be plain text",
                            "use a simple word as the key")
-            key = self._scalar(key_node)
+            key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
             if not isinstance(key, (str, int)) or isinstance(key, bool):
                 key = key_node.value
             if key in result:
-                first = self.record.key_marks[(*where, key)]
+                first = _loc(firsts[key].start_mark)
                 raise fail(self.path, _loc(key_node.start_mark),
                            f"duplicate key '{key}' (first at line {first.line})",
                            "keep one of them; YAML would silently drop the first")
-            self.record.key_marks[(*where, key)] = _loc(key_node.start_mark)
-            result[key] = self.build(value_node, (*where, key))
+            firsts[key] = key_node
+            result[key] = self.build(value_node)
         return result
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
-        if node.tag == _TAG + "timestamp":
+        if node.tag == _TIMESTAMP:
             return node.value
         if node.tag not in _PLAIN_SCALARS:
             raise self._bad_tag(node)
@@ -161,28 +201,23 @@ def load_record(path: Path | str) -> RawRecord:
     """Load one YAML case file. Raises `CaseErrors` on any problem."""
     path = Path(path)
     text = read_text(path)
-    loader = _Loader(text)
+    loader = _RecordLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             raise fail(path, Location(1, 1), "the file is empty",
                        "start from `grandrounds new` or an example in cases/")
-        builder = _Builder(path, loader)
-        builder.record.data = builder.build(node)
-        return builder.record
+        return RawRecord(path=path, data=_Builder(path, loader).build(node), root=node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = (exc.problem or "invalid YAML").strip()
-        if exc.context and "several documents" not in what:
-            what = f"{exc.context} {what}" if "expected" not in what else what
+        opened = exc.context_mark
+        if exc.context and opened and mark and opened.line != mark.line:
+            what += f" ({exc.context.strip()} that starts at line {opened.line + 1}, column {opened.column + 1})"
         raise fail(path, _loc(mark) if mark else None, f"YAML syntax error: {what}",
-                   "check the indentation and quoting around this place") from None
+                   "check the indentation, quotes and brackets around here") from None
     except yaml.YAMLError as exc:
         raise fail(path, None, f"YAML error: {exc}", "check the file's syntax") from None
     finally:
         loader.dispose()
 
-
-def load_data_file(path: Path | str) -> RawRecord:
-    """Load a JSON or YAML data file (for example CSL-JSON references) with the same rules."""
-    return load_record(path)  # JSON is YAML; the same limits and marks apply

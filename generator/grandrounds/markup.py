@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.subscript import sub_plugin
@@ -27,6 +28,15 @@ def _parser() -> MarkdownIt:
     return md
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9(][^\\`*_\[\]<>&!~^|#\n]*\Z")
+"""Text that CommonMark would print as it is: a single line without any markup character,
+not starting like a block (list, heading, quote, indented code). Rendered without a parse."""
+
+
+def _plain(text: str) -> bool:
+    return len(text) < 2000 and _PLAIN.match(text) is not None and not text.endswith(" ")
+
+
 def markdown_to_html(text: str | None, doc_id: str = "") -> Markup:
     """Render a Markdown field to safe HTML.
 
@@ -36,6 +46,8 @@ def markdown_to_html(text: str | None, doc_id: str = "") -> Markup:
     """
     if not text:
         return Markup("")
+    if _plain(text) and not _LIST_START.match(text):
+        return Markup(f"<p>{escapeHtml(text)}</p>")
     env = {"docId": doc_id} if doc_id else {}
     html = _parser().render(text, env)
     return Markup(_no_blank_lines(html.strip()))
@@ -45,6 +57,8 @@ def markdown_to_inline_html(text: str | None) -> Markup:
     """Render a short Markdown field (a list item, a table cell) without the outer <p>."""
     if not text:
         return Markup("")
+    if _plain(text):
+        return Markup(escapeHtml(text))
     html = _parser().renderInline(text)
     return Markup(_no_blank_lines(html.strip()))
 
@@ -66,11 +80,14 @@ def markdown_to_text(text: str | None) -> str:
     return re.sub(r"\s+", " ", "".join(words)).strip()
 
 
+_LIST_START = re.compile(r"\d{1,9}[.)](\s|\Z)")
+
+
 def _no_blank_lines(html: str) -> str:
     return html.replace("\n\n", "\n&#10;")
 
 
-_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~^])")
+_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 
 
 def escape_markdown(text: object) -> Markup:

@@ -11,6 +11,7 @@ error paths and a JSON Schema from one definition.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 import typing
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,6 +28,8 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+
+from pydantic_core import PydanticCustomError
 
 from .errors import CaseErrors, Problem, display_path
 from .load import RawRecord
@@ -71,9 +75,21 @@ def _age_value(value: Any) -> Any:
     return value
 
 
+def _real_date(value: str) -> str:
+    """Refuse dates that match the pattern but do not exist (2010-02-30)."""
+    if len(value) == 10:
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("impossible_date", "{value} is not a date in the calendar",
+                                      {"value": value}) from None
+    return value
+
+
 PartialDate = Annotated[str, BeforeValidator(_date_text),
                         Field(pattern=_DATE.pattern, description="YYYY, YYYY-MM or YYYY-MM-DD",
-                              examples=["2010-08"])]
+                              examples=["2010-08"]),
+                        AfterValidator(_real_date)]
 Age = Annotated[Union[Annotated[int, Field(ge=0, le=200)], Literal["90+"]], BeforeValidator(_age_value)]
 
 
@@ -417,6 +433,9 @@ def _problem_for(raw: RawRecord, error: dict[str, Any], shown: str) -> Problem:
                 else "use letters, digits, '-', '_' or '.' only, starting with a letter or digit"
                 if pattern == _ID.pattern else f"it must match {pattern}")
         return Problem(shown, where.line, where.col, f"{name}: {_quote(value)} is not valid", hint)
+    if kind == "impossible_date":
+        return Problem(shown, where.line, where.col, f"{name}: {_quote(value)} is not a date in the calendar",
+                       "check the month and day")
     if kind in _TYPE_WORDS:
         return Problem(shown, where.line, where.col,
                        f"{name} must be {_expected(error)}, not {_quote(value)}",

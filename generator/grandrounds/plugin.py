@@ -23,6 +23,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from markupsafe import escape
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -35,8 +36,7 @@ from mkdocs.structure.pages import Page
 from . import cite
 from .errors import CaseErrors, display_path
 from .library import Library, find_case_files
-from .render import (HOME_PAGE, TAGS_PAGE, Renderer, RenderOptions, all_tags, listing_row,
-                     tag_anchor)
+from .render import Renderer, RenderOptions, all_tags, display_name, listing_row, tag_anchor
 
 log = logging.getLogger("mkdocs.plugins.grandrounds")
 
@@ -72,13 +72,15 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         self.renderer: Renderer | None = None
         self._template_stamp: tuple[Any, ...] | None = None
         self._case_pages: dict[Path, tuple[str, str]] = {}  # path -> (src_uri, last good Markdown)
-        self._last_content: dict[str, str] = {}
+        self._last_content: dict[str, str] = {}  # generated page -> its Markdown last build
+        self._urls: dict[str, str] = {}  # generated page -> its URL
         self._last_nav: tuple[Any, ...] | None = None
         self._titles: dict[str, str] = {}
         self._tags_by_uri: dict[str, list[str]] = {}
         self._search_entries: dict[str, list[dict[str, Any]]] = {}
         self._search_mark = 0
         self._removed_urls: set[str] = set()
+        self._logged: set[str] = set()
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -134,8 +136,6 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         self._tags_by_uri = {f"{c.slug}.md": all_tags(c) for c in shown}
         return files
 
-    _logged: set[str] = set()
-
     def _drop_sources(self, files: Files, config: MkDocsConfig) -> None:
         """Record sources and what only a draft uses are not published."""
         assert self.library is not None
@@ -154,7 +154,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         assert self.library is not None and self.renderer is not None
         live = set(case_files)
         for gone in set(self._case_pages) - live:
-            self._removed_urls.add(self._case_pages.pop(gone)[0])
+            del self._case_pages[gone]
         valid = {id(c) for c in self.library.cases}
         pages: dict[str, tuple[str, Path | None]] = {}
         for path in case_files:
@@ -211,9 +211,11 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                 file.edit_uri = src.resolve().relative_to(docs).as_posix()
             files.append(file)
             self._last_content[uri] = text
+            self._urls[uri] = file.url
             self._removed_urls.discard(file.url)
-        for uri in set(self._last_content) - set(pages):
+        for uri in set(self._last_content) - set(pages):  # a removed case or listing
             del self._last_content[uri]
+            self._removed_urls.add(self._urls.pop(uri))
 
     def _is_draft(self, path: Path) -> bool:
         assert self.library is not None
@@ -237,11 +239,13 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                         nav: Navigation) -> dict[str, Any]:
         tags = self._tags_by_uri.get(page.file.src_uri)
         if tags:
-            context["tags"] = [SimpleNamespace(name=t, url=f"tags/#{tag_anchor(t)}", hidden=False)
+            # Material's partials/tags.html prints the name unescaped
+            context["tags"] = [SimpleNamespace(name=escape(display_name(t)), url=f"tags/#{tag_anchor(t)}",
+                                               hidden=False)
                                for t in tags]
         index = _search_index(config)
         if index is not None:
-            self._search_entries[page.url] = index.entries[self._search_mark:]
+            self._search_entries[page.file.url] = index.entries[self._search_mark:]
             self._search_mark = len(index.entries)
         return context
 

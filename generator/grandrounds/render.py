@@ -10,6 +10,7 @@ defaults file by file. Pages are Markdown whose prose parts are HTML rendered by
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
-import yaml
+from markupsafe import Markup, escape
 
 from . import cite
 from .markup import escape_markdown, markdown_to_html, markdown_to_inline_html, markdown_to_text
@@ -169,6 +170,23 @@ def description(case: Case, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def front_matter(meta: dict[str, Any]) -> Markup:
+    """YAML front matter lines, each value written by `meta_value`."""
+    return Markup("\n".join(f"{key}: {meta_value(value)}" for key, value in meta.items()))
+
+
+def meta_value(value: Any) -> Markup:
+    """A front-matter value: text HTML-escaped (MkDocs themes print `page.meta.title` and
+    `description` without escaping), then written as JSON, which YAML reads as written,
+    with `<`, `>` and `&` as \\u escapes so the Markdown source holds no markup either."""
+    if isinstance(value, str):
+        value = str(escape(value))
+    elif isinstance(value, list):
+        value = [str(escape(v)) if isinstance(v, str) else v for v in value]
+    text = json.dumps(value, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
 class Renderer:
     """Renders pages from templates: the site's `templates/` first, then the defaults."""
 
@@ -180,7 +198,8 @@ class Renderer:
             autoescape=True, trim_blocks=False, lstrip_blocks=False,
             keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
         )
-        self.env.filters.update(md=markdown_to_html, mdi=markdown_to_inline_html, mdtext=escape_markdown)
+        self.env.filters.update(md=markdown_to_html, mdi=markdown_to_inline_html,
+                                mdtext=escape_markdown, meta=meta_value)
 
     @cached_property
     def template_paths(self) -> list[Path]:
@@ -199,7 +218,7 @@ class Renderer:
         columns = _filled_columns(MANAGEMENT_COLUMNS, case.management)
         return self.env.get_template("case.md.j2").render(
             case=case,
-            front_matter=yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000).strip(),
+            front_matter=front_matter(meta),
             byline=" · ".join(x for x in (patient_line(case), TYPE_NAMES[case.type],
                                           ", ".join(display_name(s) for s in case.specialties),
                                           case.year) if x),
@@ -212,7 +231,7 @@ class Renderer:
             references=references,
             source=source,
             license={"name": license_name, "url": license_url} if case.license else None,
-            authors_text=", ".join(a.name for a in case.authors),
+            authors_text=", ".join(a.name for a in case.authors).rstrip("."),
             consent_text=CONSENT_TEXT[case.consent.by] if case.consent else "",
             disclaimer=self.options.disclaimer,
         )

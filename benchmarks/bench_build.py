@@ -1,0 +1,603 @@
+"""How fast is grandrounds at 100 and 1,000 cases? Prints every number side by side in one run.
+
+    python benchmarks/bench_build.py                   # N = 100 and 1000, everything
+    python benchmarks/bench_build.py --sizes 100       # quicker
+    python benchmarks/bench_build.py --no-serve        # skip the browser measurements
+
+For each N it generates N synthetic cases (12 specialties, tags, a structured abstract,
+investigations, management and the 24 seed references each) into a temporary site, then:
+
+(a) times the library per case: load, validate, cite, render (ms a case);
+(b) times `mkdocs build` of the YAML records with the grandrounds plugin;
+(c) times `mkdocs build` of the same pages pre-rendered to Markdown files (render_site), with
+    the same theme, search and Markdown extensions, no grandrounds plugin and the case pages
+    kept out of the nav (`not_in_nav`), and prints b/c;
+(d) at the largest N, under `mkdocs serve --dirty` and plain `mkdocs serve`, the time from
+    writing one YAML file (a new title) to the browser's `load` event of the reloaded page
+    (Playwright + Debian's /usr/bin/chromium), 5 times each; after the dirty reloads it
+    checks that search_index.json still has entries of all N cases.
+
+Targets are printed next to the numbers. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_REFERENCES = ROOT / "tests" / "fixtures" / "seed-references.csl.json"
+
+TARGET_LIBRARY_MS = 2.0  # load + validate + render, per case
+TARGET_BUILD_RATIO = 1.3  # plugin build / plain build at N=1000
+TARGET_RELOAD_S = 1.5  # save-to-reload at N=1000
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# Synthetic cases -----------------------------------------------------------------
+
+SPECIALTIES = ["cardiology", "dermatology", "endocrinology", "gastroenterology",
+               "geriatric medicine", "haematology", "infectious diseases", "nephrology",
+               "neurology", "paediatrics", "respiratory medicine", "rheumatology"]
+TAGS = ["fever", "rash", "anaemia", "hyponatraemia", "vasculitis", "autoimmunity", "sepsis",
+        "drug reaction", "rare disease", "imaging", "biopsy", "chest pain", "dyspnoea",
+        "weight loss", "fatigue", "seizure", "confusion", "acute kidney injury", "heart failure",
+        "pregnancy", "older adults", "children", "adolescents", "immunosuppression", "oncology",
+        "genetics", "intensive care", "emergency", "primary care", "fictional teaching case"]
+CONDITIONS = ["lupus nephritis", "Kawasaki disease", "sarcoidosis", "thyroid storm",
+              "myasthenic crisis", "Addisonian crisis", "infective endocarditis",
+              "haemophagocytic lymphohistiocytosis", "Guillain-Barre syndrome",
+              "pulmonary embolism", "diabetic ketoacidosis", "giant cell arteritis",
+              "Whipple disease", "Stevens-Johnson syndrome", "autoimmune hepatitis",
+              "IgA vasculitis", "tuberculous meningitis", "Takotsubo cardiomyopathy"]
+PRESENTATIONS = ["an unusual presentation of", "a missed diagnosis of", "recurrent",
+                 "a diagnostic challenge:", "late-onset", "drug-induced", "atypical",
+                 "a rapidly progressive course of", "an overlooked cause:"]
+SENTENCES = [
+    "The patient presented with {d} days of fever, malaise and progressive breathlessness.",
+    "Examination showed tachycardia, bibasal crackles and a faint maculopapular rash.",
+    "Inflammatory markers were raised (CRP {c} mg/L) and the haemoglobin was {h} g/L.",
+    "Imaging showed bilateral ground-glass opacities without pleural effusion.",
+    "A broad differential diagnosis including infection, malignancy and autoimmunity was considered.",
+    "Serology and a tissue biopsy confirmed the diagnosis after {d} days.",
+    "Treatment with intravenous methylprednisolone led to rapid clinical improvement.",
+    "At follow-up after {m} months the patient remained well without relapse.",
+    "This case shows the value of **early tissue diagnosis** when the picture is *atypical*.",
+    "Clinicians should consider this diagnosis in any patient with unexplained fever and rash.",
+    "Renal function deteriorated (creatinine {k} umol/L) before stabilising on treatment.",
+    "The family history was unremarkable and there was no recent travel.",
+]
+INVESTIGATIONS = [("Haemoglobin", "g/L", "120-160"), ("White cell count", "x 10^9^/L", "4.0-11.0"),
+                  ("Platelets", "x 10^9^/L", "150-400"), ("C-reactive protein", "mg/L", "< 5"),
+                  ("Creatinine", "umol/L", "45-90"), ("Sodium", "mmol/L", "135-145"),
+                  ("Albumin", "g/L", "35-50"), ("Ferritin", "ug/L", "15-200")]
+TREATMENTS = [("Methylprednisolone", "intravenous", "1 g", "once daily", "3 days"),
+              ("Prednisolone", "oral", "40 mg", "once daily", "6 weeks, tapered"),
+              ("Intravenous immunoglobulin", "intravenous", "2 g/kg", "once", "1 day"),
+              ("Ceftriaxone", "intravenous", "2 g", "once daily", "14 days"),
+              ("Rituximab", "intravenous", "1 g", "two doses 2 weeks apart", "2 weeks")]
+
+
+def _prose(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(SENTENCES).format(d=rng.randint(2, 30), c=rng.randint(20, 300),
+                                                   h=rng.randint(70, 150), m=rng.randint(1, 24),
+                                                   k=rng.randint(60, 600))
+                    for _ in range(n))
+
+
+def synthetic_case(i: int, references: list[dict[str, Any]]) -> dict[str, Any]:
+    rng = random.Random(i)
+    age, sex = rng.randint(1, 95), rng.choice(["female", "male"])
+    condition = rng.choice(CONDITIONS)
+    specialties = [SPECIALTIES[i % len(SPECIALTIES)]]
+    if rng.random() < 0.5:
+        specialties.append(SPECIALTIES[(i * 7 + 3) % len(SPECIALTIES)])
+    specialties = list(dict.fromkeys(specialties))
+    return {
+        "schema_version": 1,
+        "title": f"Case {i}: {rng.choice(PRESENTATIONS)} {condition} in a {age}-year-old {'woman' if sex == 'female' else 'man'}",
+        "type": rng.choice(["case-report", "case-study"]),
+        "status": "published",
+        "date": f"{rng.randint(2005, 2025)}-{rng.randint(1, 12):02d}",
+        "authors": [{"name": f"Author{j}, {chr(65 + (i + j) % 26)}.",
+                     "affiliation": "Department of Medicine, Example Teaching Hospital",
+                     "corresponding": j == 0} for j in range(3)],
+        "specialties": specialties,
+        "tags": rng.sample(TAGS, rng.randint(3, 5)),
+        "keywords": [condition, "case report", rng.choice(TAGS)],
+        "patient": {"age": age, "sex": sex},
+        "abstract": {"background": _prose(rng, 2), "investigations": _prose(rng, 2),
+                     "diagnosis": _prose(rng, 1), "management": _prose(rng, 2)},
+        "presentation": _prose(rng, 5),
+        "timeline": [{"when": f"day {d}", "event": _prose(rng, 1)} for d in (0, 2, 5, 14)],
+        "investigations": [{"name": name, "result": str(rng.randint(1, 400)), "unit": unit,
+                            "reference_range": ref, "when": f"day {rng.randint(0, 10)}"}
+                           for name, unit, ref in rng.sample(INVESTIGATIONS, 6)],
+        "diagnosis": {"final": f"{condition[:1].upper()}{condition[1:]}.", "certainty": "certain",
+                      "differential": rng.sample(CONDITIONS, 3), "reasoning": _prose(rng, 3)},
+        "management": [{"intervention": a, "route": b, "dose": c, "frequency": d, "duration": e,
+                        "response": _prose(rng, 1)} for a, b, c, d, e in rng.sample(TREATMENTS, 3)],
+        "outcome": _prose(rng, 2),
+        "discussion": "\n\n".join(_prose(rng, 4) for _ in range(3)),
+        "learning_points": [_prose(rng, 1) for _ in range(3)],
+        "references": copy.deepcopy(references),
+        "consent": {"obtained": True, "by": "patient",
+                    "statement": "Written consent for publication was obtained from the patient."},
+        "license": "CC-BY-4.0",
+    }
+
+
+def generate_site(root: Path, n: int) -> list[Path]:
+    """A site like the repository's (its mkdocs.yml and templates) with N synthetic records."""
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "cases").mkdir(parents=True)
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(ROOT / "templates", root / "templates")
+    references = json.loads(SEED_REFERENCES.read_text(encoding="utf-8"))
+    paths = []
+    for i in range(n):
+        path = root / "cases" / f"case-{i:04d}.yaml"
+        path.write_text(yaml.safe_dump(synthetic_case(i, references), sort_keys=False,
+                                       allow_unicode=True, width=100), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def set_title(path: Path, title: str) -> None:
+    """Replace a record's title in place, keeping the rest of the file as it is."""
+    text = path.read_text(encoding="utf-8")
+    node = next(v for k, v in yaml.compose(text).value if k.value == "title")
+    start, end = node.start_mark.index, node.end_mark.index
+    tail = "\n" if text[start:end].endswith("\n") else ""
+    path.write_text(text[:start] + json.dumps(title) + tail + text[end:], encoding="utf-8")
+
+
+def plugin_options(config_file: Path) -> dict[str, Any]:
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    for entry in config.get("plugins", []):
+        if isinstance(entry, dict) and "grandrounds" in entry:
+            return dict(entry["grandrounds"] or {})
+    return {}
+
+
+def render_options(root: Path) -> Any:
+    from grandrounds.render import RenderOptions
+
+    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    options = plugin_options(root / "mkdocs.yml")
+    keep = {k: options[k] for k in ("style", "intro", "disclaimer") if k in options}
+    return RenderOptions(site_title=config.get("site_name", "Case library"), **keep)
+
+
+# (a) The library, per case ----------------------------------------------------------
+
+
+def bench_library(root: Path, paths: list[Path]) -> dict[str, float]:
+    """Milliseconds per case for each stage (one warm-up pass over a few cases first)."""
+    from grandrounds.cite import format_references
+    from grandrounds.load import load_record
+    from grandrounds.model import validate_record
+    from grandrounds.render import Renderer
+
+    renderer = Renderer(root / "templates", render_options(root))
+    style = renderer.options.style
+    for path in paths[:20]:  # warm-up: template compilation, parser set-up, imports
+        case = validate_record(load_record(path))
+        format_references(case.reference_items(), style)
+        renderer.case_page(case)
+    totals = dict.fromkeys(("load", "validate", "cite", "render"), 0.0)
+    clock = time.perf_counter
+    for path in paths:
+        t0 = clock()
+        raw = load_record(path)
+        t1 = clock()
+        case = validate_record(raw)
+        t2 = clock()
+        format_references(case.reference_items(), style)
+        t3 = clock()
+        renderer.case_page(case)
+        t4 = clock()
+        totals["load"] += t1 - t0
+        totals["validate"] += t2 - t1
+        totals["cite"] += t3 - t2
+        totals["render"] += t4 - t3
+    per_case = {k: v * 1000 / len(paths) for k, v in totals.items()}
+    per_case["load+validate+render"] = per_case["load"] + per_case["validate"] + per_case["render"]
+    per_case["total_s"] = sum(totals.values())
+    return per_case
+
+
+# (b), (c) Builds ---------------------------------------------------------------------
+
+_BUILT_IN = re.compile(r"Documentation built in ([\d.]+) seconds")
+
+
+def mkdocs_build(site_root: Path, out: Path, repeat: int) -> dict[str, Any]:
+    """Best wall time of `mkdocs build` (a fresh process, as a user runs it) and MkDocs' own
+    "built in" figure of that run."""
+    best: dict[str, Any] | None = None
+    for _ in range(repeat):
+        if out.exists():
+            shutil.rmtree(out)
+        env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+        t0 = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--site-dir", str(out)],
+                                cwd=site_root, env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        output = result.stdout + result.stderr
+        if result.returncode != 0:
+            raise SystemExit(f"mkdocs build failed in {site_root}:\n{output[-3000:]}")
+        built = _BUILT_IN.search(output)
+        run = {"wall": wall, "built_in": float(built.group(1)) if built else float("nan"),
+               "pages": sum(1 for _ in out.rglob("index.html")),
+               "size_mb": sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 1e6,
+               "warnings": output.count("WARNING")}
+        if best is None or run["wall"] < best["wall"]:
+            best = run
+    assert best is not None
+    return best
+
+
+def make_plain_site(root: Path, plain: Path) -> None:
+    """The same pages pre-rendered as Markdown files, built without the grandrounds plugin."""
+    from grandrounds.library import load_library
+    from grandrounds.render import Renderer, render_site
+
+    if plain.exists():
+        shutil.rmtree(plain)
+    docs = plain / "docs"
+    docs.mkdir(parents=True)
+    cwd = os.getcwd()
+    os.chdir(root)  # error messages and paths as in a real site
+    try:
+        library = load_library(root / "cases")
+        if library.problems:
+            raise SystemExit("synthetic cases have problems:\n" + "\n".join(map(str, library.problems[:10])))
+        pages = render_site(library.cases, Renderer(root / "templates", render_options(root)))
+    finally:
+        os.chdir(cwd)
+    for uri, text in pages.items():
+        target = docs / uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["docs_dir"] = "docs"
+    config["plugins"] = [p for p in config.get("plugins", [])
+                         if not (p == "grandrounds" or (isinstance(p, dict) and "grandrounds" in p))]
+    config["not_in_nav"] = "/case-*.md\n"  # case pages reached through the listings, as with the plugin
+    (plain / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+# (d) Save-to-reload in a browser ---------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int | None, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+    except OSError:
+        return None, b""
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+
+
+def ensure_browser() -> None:
+    if not Path(CHROMIUM).exists():
+        log("installing Debian's chromium (apt-get)")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True)
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        log("installing playwright (pip); the browser is Debian's, never `playwright install`")
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "playwright"], check=True)
+
+
+def bench_reload(root: Path, n: int, *, dirty: bool, repeats: int, timeout: float) -> dict[str, Any]:
+    """Save-to-load times (s) under `mkdocs serve [--dirty]`, with MkDocs' build times."""
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    serve_log = root / f"serve-{'dirty' if dirty else 'plain'}.log"
+    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"]
+    if dirty:
+        command.insert(4, "--dirty")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONUNBUFFERED="1")
+    with serve_log.open("wb") as out:
+        proc = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    result: dict[str, Any] = {"times": [], "builds": []}
+    try:
+        t0 = time.perf_counter()
+        while _get(base + "/")[0] != 200:
+            if proc.poll() is not None or time.perf_counter() - t0 > 900:
+                raise SystemExit(f"serve did not start:\n{serve_log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        result["startup"] = time.perf_counter() - t0
+        slug = f"case-{n // 2:04d}"
+        path = root / "cases" / f"{slug}.yaml"
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            polls = {"n": 0}
+            page.on("request", lambda r: polls.__setitem__("n", polls["n"] + 1)
+                    if "/livereload/" in r.url else None)
+
+            def connected(deadline: float) -> None:
+                while polls["n"] == 0:
+                    if time.perf_counter() > deadline:
+                        raise SystemExit("livereload never connected")
+                    page.wait_for_timeout(20)
+
+            page.goto(f"{base}/{slug}/", wait_until="load")
+            connected(time.perf_counter() + 30)
+            for k in range(repeats):
+                page.wait_for_timeout(1000)  # let the watcher and the previous poll settle
+                title = f"Reload benchmark {'dirty' if dirty else 'plain'} run {k}"
+                mark = serve_log.stat().st_size
+                polls["n"] = 0
+                deadline = time.perf_counter() + timeout
+                with page.expect_event("load", timeout=timeout * 1000):
+                    start = time.perf_counter()
+                    set_title(path, title)
+                elapsed = time.perf_counter() - start
+                while title not in page.inner_text("h1"):  # a reload for some other reason
+                    with page.expect_event("load", timeout=max(1.0, deadline - time.perf_counter()) * 1000):
+                        pass
+                    elapsed = time.perf_counter() - start
+                result["times"].append(elapsed)
+                built = _BUILT_IN.findall(serve_log.read_bytes()[mark:].decode(errors="replace"))
+                result["builds"].append(float(built[-1]) if built else float("nan"))
+                connected(time.perf_counter() + 30)
+            browser.close()
+        if dirty:  # the index must still hold every case after dirty rebuilds
+            status, body = _get(base + "/search/search_index.json")
+            docs = json.loads(body)["docs"] if status == 200 else []
+            pages = {d["location"].split("#", 1)[0] for d in docs}
+            missing = [f"case-{i:04d}/" for i in range(n) if f"case-{i:04d}/" not in pages]
+            result["index_entries"] = len(docs)
+            result["index_missing"] = missing
+            title_ok = any(d["location"] == f"{slug}/" and d["title"] == title for d in docs)
+            result["index_has_new_title"] = title_ok
+    finally:
+        _stop(proc)
+    return result
+
+
+def profile_dirty_rebuild(root: Path, top: int = 30) -> tuple[float, str]:
+    """One `--dirty` rebuild after a one-file edit, in process and under cProfile, as
+    `mkdocs serve --dirty` runs it (config reloaded, plugins kept by on_startup)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    import logging
+
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    site = Path(tempfile.mkdtemp(prefix="bench-site-"))
+    serve_url = "http://127.0.0.1:8000/"
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        def config() -> Any:
+            c = load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
+            c.site_url = serve_url
+            return c
+
+        first = config()
+        first.plugins.on_startup(command="serve", dirty=True)
+        build(first, serve_url=serve_url, dirty=True)
+        path = sorted((root / "cases").glob("*.yaml"))[0]
+        set_title(path, "Profiled dirty rebuild title")
+        time.sleep(0.05)
+        profiler = cProfile.Profile()
+        t0 = time.perf_counter()
+        profiler.enable()
+        build(config(), serve_url=serve_url, dirty=True)
+        profiler.disable()
+        elapsed = time.perf_counter() - t0
+        stream = io.StringIO()
+        stats = pstats.Stats(profiler, stream=stream)
+        stats.sort_stats("cumulative").print_stats(top)
+        stats.sort_stats("tottime").print_stats(15)
+        return elapsed, stream.getvalue()
+    finally:
+        os.chdir(cwd)
+        shutil.rmtree(site, ignore_errors=True)
+
+
+# Report --------------------------------------------------------------------------------
+
+
+def _ok(good: bool) -> str:
+    return "ok" if good else "OVER"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000", help="comma-separated case counts")
+    parser.add_argument("--build-repeat", type=int, default=1, help="builds per measurement (best kept)")
+    parser.add_argument("--serve-repeats", type=int, default=5, help="edits per serve mode")
+    parser.add_argument("--serve-timeout", type=float, default=300.0, help="s to wait for one reload")
+    parser.add_argument("--no-serve", action="store_true", help="skip (d), the browser measurements")
+    parser.add_argument("--no-plain-serve", action="store_true", help="measure only `serve --dirty` in (d)")
+    parser.add_argument("--profile", choices=("auto", "always", "never"), default="auto",
+                        help="cProfile one dirty rebuild (auto: when save-to-reload is over target)")
+    parser.add_argument("--workdir", type=Path, help="where to generate the sites (default: a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated sites")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="grandrounds-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+
+    import grandrounds
+    import mkdocs
+    import material
+
+    print(f"grandrounds {grandrounds.__version__}, mkdocs {mkdocs.__version__}, "
+          f"material {material.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print(f"work dir: {work}")
+    rows: dict[int, dict[str, Any]] = {}
+    serve: dict[str, dict[str, Any]] = {}
+    profile_text = ""
+    try:
+        for n in sizes:
+            site = work / f"site-{n}"
+            log(f"N={n}: generating cases")
+            paths = generate_site(site, n)
+            size_kb = sum(p.stat().st_size for p in paths) / len(paths) / 1024
+            log(f"N={n}: (a) library")
+            row: dict[str, Any] = {"record_kb": size_kb, "lib": bench_library(site, paths)}
+            log(f"N={n}: (b) mkdocs build with the plugin")
+            row["plugin"] = mkdocs_build(site, work / f"out-plugin-{n}", args.build_repeat)
+            log(f"N={n}: (c) mkdocs build of pre-rendered Markdown")
+            make_plain_site(site, work / f"plain-{n}")
+            row["plain"] = mkdocs_build(work / f"plain-{n}", work / f"out-plain-{n}", args.build_repeat)
+            rows[n] = row
+            print_size(n, row)
+
+        if not args.no_serve:
+            n = max(sizes)
+            site = work / f"site-{n}"
+            ensure_browser()
+            modes = [True] if args.no_plain_serve else [True, False]
+            for dirty in modes:
+                name = "serve --dirty" if dirty else "serve"
+                log(f"N={n}: (d) save-to-reload under `mkdocs {name}`")
+                serve[name] = bench_reload(site, n, dirty=dirty, repeats=args.serve_repeats,
+                                           timeout=args.serve_timeout)
+                print_serve(n, name, serve[name])
+        dirty_median = statistics.median(serve["serve --dirty"]["times"]) if "serve --dirty" in serve else None
+        if args.profile == "always" or (args.profile == "auto" and dirty_median is not None
+                                        and dirty_median > TARGET_RELOAD_S):
+            n = max(sizes)
+            log(f"N={n}: profiling one dirty rebuild")
+            elapsed, profile_text = profile_dirty_rebuild(work / f"site-{n}")
+            print(f"\n== cProfile of one in-process `--dirty` rebuild after a one-file edit, "
+                  f"N={n}: {elapsed:.2f} s (under the profiler) ==")
+            print(profile_text)
+        print_summary(rows, serve, max(sizes))
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def print_size(n: int, row: dict[str, Any]) -> None:
+    lib, plugin, plain = row["lib"], row["plugin"], row["plain"]
+    print(f"\n== N = {n} cases (records {row['record_kb']:.1f} KB each) ==")
+    print("(a) library, ms per case (cite is also inside render):")
+    for key in ("load", "validate", "cite", "render"):
+        print(f"      {key:<22}{lib[key]:8.3f} ms")
+    lvr = lib["load+validate+render"]
+    print(f"      {'load+validate+render':<22}{lvr:8.3f} ms   target <= {TARGET_LIBRARY_MS} ms  "
+          f"[{_ok(lvr <= TARGET_LIBRARY_MS)}]")
+    print(f"      {'all four, N cases':<22}{lib['total_s']:8.2f} s")
+    ratio = plugin["wall"] / plain["wall"]
+    ratio_built = plugin["built_in"] / plain["built_in"]
+    for label, run in (("(b) mkdocs build, plugin on YAML", plugin),
+                       ("(c) mkdocs build, plain Markdown", plain)):
+        print(f"{label}: {run['wall']:7.2f} s wall ({run['built_in']:.2f} s 'built in'), "
+              f"{run['pages']} pages, {run['size_mb']:.1f} MB, {run['warnings']} warnings")
+    target = f"   target <= {TARGET_BUILD_RATIO}x at N=1000 [{_ok(ratio <= TARGET_BUILD_RATIO)}]" \
+        if n >= 1000 else ""
+    print(f"    b/c: {ratio:.2f}x wall, {ratio_built:.2f}x 'built in'{target}")
+
+
+def print_serve(n: int, name: str, result: dict[str, Any]) -> None:
+    times = result["times"]
+    med, worst = statistics.median(times), max(times)
+    print(f"\n(d) N = {n}, `mkdocs {name}`: first build + start {result['startup']:.1f} s")
+    print("    save-to-load, s:  " + "  ".join(f"{t:.2f}" for t in times)
+          + f"   median {med:.2f}, max {worst:.2f}   target <= {TARGET_RELOAD_S} s "
+            f"[{_ok(med <= TARGET_RELOAD_S)}]")
+    print("    MkDocs 'built in', s: " + "  ".join(f"{b:.2f}" for b in result["builds"]))
+    if "index_entries" in result:
+        missing = result["index_missing"]
+        print(f"    search index after the reloads: {result['index_entries']} entries, "
+              f"{n - len(missing)}/{n} cases present"
+              + (f" (missing e.g. {missing[:3]})" if missing else "")
+              + f", new title indexed: {result['index_has_new_title']}")
+
+
+def print_summary(rows: dict[int, dict[str, Any]], serve: dict[str, dict[str, Any]], largest: int) -> None:
+    print("\n== Summary ==")
+    header = f"{'N':>6} | {'load':>7} {'valid.':>7} {'cite':>7} {'render':>7} {'l+v+r':>7} ms/case" \
+             f" | {'build+plugin':>12} {'build plain':>11} {'b/c':>6}"
+    print(header)
+    print("-" * len(header))
+    for n, row in rows.items():
+        lib = row["lib"]
+        print(f"{n:>6} | {lib['load']:7.3f} {lib['validate']:7.3f} {lib['cite']:7.3f} "
+              f"{lib['render']:7.3f} {lib['load+validate+render']:7.3f}        "
+              f"| {row['plugin']['wall']:10.2f} s {row['plain']['wall']:9.2f} s "
+              f"{row['plugin']['wall'] / row['plain']['wall']:5.2f}x")
+    print()
+    print(f"{'measure':<44}{'value':>12}   {'target':<12}{'':>6}")
+    big = rows.get(largest)
+    if big:
+        lvr = max(r["lib"]["load+validate+render"] for r in rows.values())
+        print(f"{'load+validate+render, worst N (ms/case)':<44}{lvr:12.3f}   {'<= 2 ms':<12}[{_ok(lvr <= TARGET_LIBRARY_MS)}]")
+        ratio = big["plugin"]["wall"] / big["plain"]["wall"]
+        print(f"{f'build plugin / plain, N={largest}':<44}{ratio:11.2f}x   {'<= 1.3x':<12}"
+              f"[{_ok(ratio <= TARGET_BUILD_RATIO)}]")
+    for name, result in serve.items():
+        med, worst = statistics.median(result["times"]), max(result["times"])
+        target = f"<= {TARGET_RELOAD_S} s" if name == "serve --dirty" else "(reference)"
+        verdict = f"[{_ok(med <= TARGET_RELOAD_S)}]" if name == "serve --dirty" else ""
+        print(f"{f'save-to-reload, {name}, N={largest}, median':<44}{med:10.2f} s   {target:<12}{verdict}")
+        print(f"{f'save-to-reload, {name}, N={largest}, max':<44}{worst:10.2f} s")
+        if "index_missing" in result:
+            ok = not result["index_missing"] and result["index_has_new_title"]
+            print(f"{'search index whole after dirty reloads':<44}{'yes' if ok else 'NO':>12}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

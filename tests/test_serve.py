@@ -1,0 +1,351 @@
+"""A live `mkdocs serve --dirty`: edits to records and templates show up, and stay correct.
+
+One server runs for the whole module (on a copy of mkdocs.yml, cases/ and templates/ in a
+temporary folder); the tests below run in file order and each changes the copy, then polls
+the server until the change shows (or a deadline passes). Together they walk what a user
+does during a preview: edit a title, break a record, fix it, add one, delete one, look at a
+draft, edit a template; after each step the search index must still hold every case.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 60.0  # first build and server start
+STEP_TIMEOUT = 20.0  # one rebuild showing up
+POLL = 0.2
+
+# The records the steps use (their slugs are the URLs).
+EDITED = "pediatric-kawasaki-incomplete"  # (1) title edited; filed under two specialties
+BROKEN = "dah-sle-msc"  # (2) broken, (3) fixed
+TEMPLATE_FROM = "elderly-hyponatraemia-siadh"  # (4) copied to a new record
+DELETED = "anti-nmda-encephalitis"  # (5) deleted; the only case of neurology and psychiatry
+DRAFT = "draft-example"  # (6) status: draft
+
+
+# Helpers ---------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    root: Path
+    base: str
+    log: Path
+    proc: subprocess.Popen[bytes]
+    initial_locations: set[str]
+
+    @property
+    def cases(self) -> Path:
+        return self.root / "cases"
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def get(self, path: str) -> tuple[int | None, str]:
+        """(status, body) of a GET; (None, "") when the server does not answer."""
+        url = f"{self.base}/{path.lstrip('/')}"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, response.read().decode("utf-8", errors="replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", errors="replace")
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            return None, ""
+
+    def search_docs(self) -> list[dict[str, Any]] | None:
+        """The entries of search/search_index.json, or None if it can't be read right now."""
+        status, body = self.get("search/search_index.json")
+        if status != 200:
+            return None
+        try:
+            return json.loads(body)["docs"]
+        except (ValueError, KeyError):
+            return None  # caught mid-write
+
+    def wait_for(self, check: Callable[[], Any], what: str, timeout: float = STEP_TIMEOUT) -> Any:
+        """Poll `check` until it returns something truthy; fail with the log's tail if not."""
+        deadline = time.monotonic() + timeout
+        last: Any = None
+        while True:
+            if self.proc.poll() is not None:
+                pytest.fail(f"mkdocs serve exited ({self.proc.returncode}) while waiting for "
+                            f"{what}\n--- log ---\n{self.log_text()[-4000:]}")
+            try:
+                last = check()
+            except AssertionError as exc:  # a check may assert to explain itself
+                last = exc
+            else:
+                if last and not isinstance(last, AssertionError):
+                    return last
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})"
+                            f"\n--- log tail ---\n{self.log_text()[-3000:]}")
+            time.sleep(POLL)
+
+
+def page_locations(docs: list[dict[str, Any]]) -> set[str]:
+    """The pages that have entries in a search index ('dah-sle-msc/', 'specialties/x/', ...)."""
+    return {d["location"].split("#", 1)[0] for d in docs}
+
+
+def h1(body: str) -> str | None:
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S)
+    if not match:
+        return None
+    text = re.sub(r"<a class=\"headerlink\".*?</a>", "", match.group(1), flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+def set_title(path: Path, title: str) -> None:
+    """Replace the record's title value in place (plain or folded scalar), as an editor would."""
+    text = path.read_text(encoding="utf-8")
+    root = yaml.compose(text)
+    node = next(v for k, v in root.value if k.value == "title")
+    start, end = node.start_mark.index, node.end_mark.index
+    old = text[start:end]
+    new = json.dumps(title) + ("\n" if old.endswith("\n") else "")
+    write(path, text[:start] + new + text[end:])
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server's process group, SIGKILL if it lingers."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+
+# The server --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    root = tmp_path_factory.mktemp("serve")
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(ROOT / "cases", root / "cases")
+    shutil.copytree(ROOT / "templates", root / "templates")
+    port = free_port()
+    log = root / "serve.log"
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONUNBUFFERED="1")
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--dirty", "-a", f"127.0.0.1:{port}"],
+            cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, so teardown stops it all
+        )
+    try:
+        srv = Server(root, f"http://127.0.0.1:{port}", log, proc, set())
+        srv.wait_for(lambda: srv.get("")[0] == 200, "the server to answer", START_TIMEOUT)
+        docs = srv.wait_for(srv.search_docs, "the search index")
+        srv.initial_locations = page_locations(docs)
+        yield srv
+    finally:
+        stop(proc)
+
+
+def case_slugs(server: Server) -> set[str]:
+    """The published cases now in the served copy, by slug (id, else file stem)."""
+    slugs = set()
+    for path in server.cases.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("status", "published") == "published":
+            slugs.add(data.get("id") or path.stem)
+    return slugs
+
+
+# The steps, in order -------------------------------------------------------------
+
+
+def test_0_first_build_indexes_every_case(server: Server) -> None:
+    for slug in case_slugs(server):
+        assert f"{slug}/" in server.initial_locations, slug
+
+
+@pytest.mark.xfail(reason="BUG: plugin.py _write_search_index keys entries by Page.url ('' for the "
+                          "home page) but computes `live` from File.url ('./'), so the home page's "
+                          "entries are always dropped from search_index.json", strict=True)
+def test_0b_home_page_is_in_the_search_index(server: Server) -> None:
+    assert "" in server.initial_locations
+
+
+def test_1_title_edit_shows_everywhere_and_index_stays_whole(server: Server) -> None:
+    path = server.cases / f"{EDITED}.yaml"
+    old_title = yaml.safe_load(path.read_text(encoding="utf-8"))["title"]
+    new_title = "Serve test edited title one"
+    set_title(path, new_title)
+
+    server.wait_for(lambda: h1(server.get(f"{EDITED}/")[1]) == new_title, "the case page's new <h1>")
+    server.wait_for(lambda: new_title in server.get("")[1], "the home page to list the new title")
+    for specialty in ("paediatrics", "cardiology"):
+        server.wait_for(lambda: new_title in server.get(f"specialties/{specialty}/")[1],
+                        f"the {specialty} page to list the new title")
+
+    def index_updated() -> list[dict[str, Any]] | None:
+        docs = server.search_docs()
+        if docs and any(d["location"] == f"{EDITED}/" and d["title"] == new_title for d in docs):
+            return docs
+        return None
+
+    docs = server.wait_for(index_updated, "the search index to have the new title")
+    assert not any(d["title"] == old_title for d in docs), "the old title is still indexed"
+    assert page_locations(docs) == server.initial_locations, "the search index lost or gained pages"
+    for slug in case_slugs(server):
+        assert f"{slug}/" in page_locations(docs), f"{slug} is missing from the search index"
+
+
+def test_2_broken_record_is_reported_and_the_rest_stays_up(server: Server) -> None:
+    path = server.cases / f"{BROKEN}.yaml"
+    text = path.read_text(encoding="utf-8")
+    write(path, re.sub(r"(?m)^title: .*$", "title: [unclosed", text, count=1))
+
+    pattern = re.compile(rf"cases/{re.escape(BROKEN)}\.yaml:\d+:\d+: YAML syntax error")
+    line = server.wait_for(lambda: pattern.search(server.log_text()), "the error line in the log")
+    assert "ERROR" in server.log_text()[max(0, line.start() - 40):line.start()]
+
+    def error_shown() -> bool:
+        status, body = server.get(f"{BROKEN}/")
+        return status == 200 and bool(pattern.search(html.unescape(body)))
+
+    server.wait_for(error_shown, "the broken case's page to show the error")
+    status, body = server.get(f"{BROKEN}/")
+    # Its last good version with the error banner (or an error page).
+    assert "has errors" in body or "Error in" in body
+
+    assert server.get("")[0] == 200
+    for slug in (EDITED, TEMPLATE_FROM, DELETED):
+        status, body = server.get(f"{slug}/")
+        assert status == 200 and h1(body), slug
+    docs = server.wait_for(server.search_docs, "the search index")
+    for slug in (EDITED, TEMPLATE_FROM, DELETED):
+        assert f"{slug}/" in page_locations(docs), f"{slug} left the index when {BROKEN} broke"
+
+
+def test_3_fixed_record_recovers(server: Server) -> None:
+    path = server.cases / f"{BROKEN}.yaml"
+    shutil.copy(ROOT / "cases" / f"{BROKEN}.yaml", path)
+    fixed_title = "Serve test fixed title three"
+    set_title(path, fixed_title)
+
+    def recovered() -> bool:
+        status, body = server.get(f"{BROKEN}/")
+        return status == 200 and h1(body) == fixed_title and "has errors" not in body
+
+    server.wait_for(recovered, "the fixed case page")
+    server.wait_for(lambda: fixed_title in server.get("")[1], "the home page to list the fixed case")
+    server.wait_for(lambda: any(d["location"] == f"{BROKEN}/" and d["title"] == fixed_title
+                                for d in server.search_docs() or []), "the fixed case in the index")
+
+
+NEW_ID = "serve-added-case"
+NEW_TITLE = "Serve test added case four"
+
+
+def test_4_new_record_appears(server: Server) -> None:
+    text = (server.cases / f"{TEMPLATE_FROM}.yaml").read_text(encoding="utf-8")
+    assert re.search(r"(?m)^id:", text) is None
+    text = text.replace("schema_version: 1\n", f"schema_version: 1\nid: {NEW_ID}\n", 1)
+    path = server.cases / "added-record.yaml"
+    write(path, text)
+    set_title(path, NEW_TITLE)
+
+    server.wait_for(lambda: h1(server.get(f"{NEW_ID}/")[1]) == NEW_TITLE, "the new case's page")
+    server.wait_for(lambda: NEW_TITLE in server.get("")[1], "the home page to list the new case")
+    server.wait_for(lambda: any(d["location"] == f"{NEW_ID}/" and d["title"] == NEW_TITLE
+                                for d in server.search_docs() or []), "the new case in the index")
+    docs = server.search_docs() or []
+    assert page_locations(docs) == server.initial_locations | {f"{NEW_ID}/"}
+
+
+def test_5_deleted_record_leaves_home_and_index(server: Server) -> None:
+    path = server.cases / f"{DELETED}.yaml"
+    title = h1(server.get(f"{DELETED}/")[1])
+    assert title
+    path.unlink()
+
+    server.wait_for(lambda: title not in server.get("")[1], "the home page to drop the deleted case")
+    docs = server.wait_for(lambda: (d := server.search_docs()) is not None
+                           and not any(x["location"].startswith(f"{DELETED}/") for x in d) and d,
+                           "the search index to drop the deleted case")
+    for slug in case_slugs(server):
+        assert f"{slug}/" in page_locations(docs), f"{slug} left the index"
+
+
+@pytest.mark.xfail(reason="BUG: plugin.py _case_markdown records a removed case by its src_uri "
+                          "('x.md') in _removed_urls, but on_post_build treats entries as URLs "
+                          "('x/'), so the deleted page's HTML is never removed and keeps answering 200",
+                   strict=True)
+def test_5b_deleted_record_page_is_gone(server: Server) -> None:
+    # The index was rewritten in on_post_build, after removed pages are deleted: no wait needed
+    # beyond a short grace.
+    deadline = time.monotonic() + 3
+    while server.get(f"{DELETED}/")[0] == 200 and time.monotonic() < deadline:
+        time.sleep(POLL)
+    assert server.get(f"{DELETED}/")[0] == 404
+
+
+@pytest.mark.xfail(reason="BUG: listing pages that disappear (a specialty whose last case was "
+                          "deleted) are never removed from site/ under --dirty; they keep answering "
+                          "200 and still list the deleted case", strict=True)
+def test_5c_emptied_specialty_page_is_gone(server: Server) -> None:
+    assert server.get("specialties/neurology/")[0] == 404
+
+
+def test_6_draft_is_served(server: Server) -> None:
+    status, body = server.get(f"{DRAFT}/")
+    assert status == 200
+    title = yaml.safe_load((server.cases / f"{DRAFT}.yaml").read_text(encoding="utf-8"))["title"]
+    assert h1(body) == title
+
+
+def test_7_template_edit_changes_case_pages(server: Server) -> None:
+    path = server.root / "templates" / "case.md.j2"
+    marker = "Serve test template marker seven"
+    text = path.read_text(encoding="utf-8")
+    text, n = re.subn(r"(?m)^(# \{\{ case\.title \| mdtext \}\}\n)", rf"\1\n{marker}\n", text, count=1)
+    assert n == 1, "the case template has no title heading to anchor the marker"
+    write(path, text)
+
+    for slug in (EDITED, BROKEN, NEW_ID, DRAFT):
+        server.wait_for(lambda: marker in server.get(f"{slug}/")[1], f"{slug} to show the template edit")
+    # the edit re-rendered every case; the index must still be whole
+    docs = server.wait_for(server.search_docs, "the search index")
+    for slug in case_slugs(server):
+        assert f"{slug}/" in page_locations(docs), f"{slug} left the index after a template edit"
