@@ -182,10 +182,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                 uri, last = self._case_pages.get(path, (f"{path.stem}.md", None))
                 message = "\n".join(str(p) for p in errors.problems)
                 if last:
-                    banner = ('!!! failure "This record has errors: showing its last good version"\n\n'
-                              + "".join(f"    `{line}`\n\n" for line in message.splitlines()))
-                    head, sep, body = last.partition("\n---\n")
-                    pages[uri] = (head + sep + "\n" + banner + body, path)
+                    pages[uri] = (self.renderer.with_error_banner(last, message), path)
                 else:
                     pages[uri] = (self.renderer.error_page(path.name, message), path)
         return pages

@@ -255,6 +255,12 @@ class Renderer:
     def error_page(self, name: str, message: str) -> str:
         return self.env.get_template("error.md.j2").render(name=name, message=message)
 
+    def with_error_banner(self, page: str, message: str) -> str:
+        """A case page (its last good version) with the record's current errors on top."""
+        banner = self.env.get_template("error-banner.md.j2").render(message=message)
+        head, sep, body = page.partition("\n---\n")
+        return f"{head}{sep}\n{banner}{body}"
+
     def index_pages(self, rows: list[Row]) -> dict[str, str]:
         """The listing pages (home, one per specialty, tags) by source path."""
         pages = {HOME_PAGE: self.home_page(rows), TAGS_PAGE: self.tags_page(rows)}
