@@ -529,3 +529,43 @@ def test_render_out_leaves_drafts_out_by_default(tmp_path, monkeypatch, capsys):
     written = {p.relative_to(project / "rendered").as_posix() for p in (project / "rendered").rglob("*.md")}
     assert {f"{c.slug}.md" for c in PUBLISHED} <= written
     assert not {f"{c.slug}.md" for c in DRAFTS} & written
+
+
+# --------------------------------------------------------------------------- every link
+
+
+def _broken_internal_links(site_dir: Path) -> list[str]:
+    """Every href/src of every built page that points inside the site but at no file."""
+    broken = []
+    for page in sorted(site_dir.rglob("*.html")):
+        url = page.relative_to(site_dir).as_posix()
+        for node in read_html(page).iter():
+            for attr in ("href", "src"):
+                link = node.get(attr)
+                if not link or link.startswith(("#", "mailto:", "data:", "javascript:")):
+                    continue
+                target = urldefrag(urljoin(ORIGIN + url, link))[0]
+                if not target.startswith(ORIGIN):
+                    continue
+                path = site_dir / target[len(ORIGIN):]
+                if target.endswith("/"):
+                    path = path / "index.html"
+                if not path.is_file():
+                    broken.append(f"{url}: {attr}={link}")
+    return broken
+
+
+def test_every_internal_link_resolves(site):
+    assert _broken_internal_links(site) == []
+
+
+def test_every_internal_link_resolves_without_directory_urls(tmp_path_factory):
+    def flat_urls(project: Path) -> None:
+        config = project / "mkdocs.yml"
+        config.write_text(config.read_text() + "\nuse_directory_urls: false\n")
+
+    site_dir = build_project(tmp_path_factory.mktemp("flat"), flat_urls)
+    assert (site_dir / "dah-sle-msc.html").is_file()
+    home = read_html(site_dir / "index.html")
+    assert any(a.get("href") == "dah-sle-msc.html" for a in home.find_all("a"))
+    assert _broken_internal_links(site_dir) == []

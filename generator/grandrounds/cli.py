@@ -111,7 +111,8 @@ def cmd_render(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     options = RenderOptions(style=args.style, site_title=args.title,
-                            disclaimer=args.disclaimer, include_drafts=args.drafts)
+                            disclaimer=args.disclaimer, include_drafts=args.drafts,
+                            directory_urls=not args.no_directory_urls)
     pages = render_site(library.cases, Renderer(templates, options))
     out = Path(args.out)
     _write_tree(out, pages, library, cases_dir)
@@ -214,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--title", default="Case library", help="the home page's title")
     render.add_argument("--disclaimer", default=None, help="text shown at the foot of each case")
     render.add_argument("--drafts", action="store_true", help="include records with status: draft")
+    render.add_argument("--no-directory-urls", action="store_true",
+                        help="links in listings as page.html instead of page/ (match the target generator)")
     render.set_defaults(func=cmd_render)
 
     schema = sub.add_parser("schema", parents=[site], help="print the case record's JSON Schema")

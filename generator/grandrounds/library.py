@@ -140,6 +140,7 @@ class Library:
 
     cases_dir: Path
     _entries: dict[Path, _Entry] = field(default_factory=dict)
+    _unique_cache: dict[str, Case] | None = None
 
     def refresh(self, files: Iterable[Path] | None = None) -> set[Path]:
         """Re-read changed records; returns the paths whose entry changed."""
@@ -163,6 +164,8 @@ class Library:
             except CaseErrors as exc:
                 self._entries[path] = _Entry(stamp, None, exc)
             changed.add(path)
+        if changed:
+            self._unique_cache = None
         return changed
 
     @property
@@ -190,11 +193,15 @@ class Library:
         return problems + self._duplicate_problems()
 
     def _unique(self) -> dict[str, Case]:
-        first: dict[str, Case] = {}
-        for entry in self._entries.values():
-            if entry.case and entry.case.slug not in first:
-                first[entry.case.slug] = entry.case
-        return first
+        """Valid cases by id; of several with one id, the first in file order."""
+        if self._unique_cache is None:
+            first: dict[str, Case] = {}
+            for path in sorted(self._entries):
+                case = self._entries[path].case
+                if case and case.slug not in first:
+                    first[case.slug] = case
+            self._unique_cache = first
+        return self._unique_cache
 
     def _duplicate_problems(self) -> list[Problem]:
         first = self._unique()

@@ -296,9 +296,14 @@ class Case(_Strict):
         """The reference file named by `references:`, resolved, if the record used one."""
         return self._references_file
 
+    _slug: Optional[str] = PrivateAttr(default=None)
+
     @property
     def slug(self) -> str:
-        return self.id or Path(self.source_path or "case").stem
+        """The URL slug: `id`, or the record's file name stem."""
+        if self._slug is None:
+            self._slug = self.id or Path(self.source_path or "case").stem
+        return self._slug
 
     @property
     def everyone(self) -> list[Patient]:

@@ -11,6 +11,7 @@ defaults file by file. Pages are Markdown whose prose parts are HTML rendered by
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -72,6 +73,26 @@ class RenderOptions:
     intro: str = "Structured summaries of clinical cases for teaching."
     disclaimer: str | None = None
     include_drafts: bool = False
+    directory_urls: bool = True
+
+
+def page_url(uri: str, directory_urls: bool = True) -> str:
+    """The URL (relative to the site root) of the page built from `uri`, as MkDocs makes it:
+    'x.md' -> 'x/' (or 'x.html'), 'index.md' -> './' (or 'index.html')."""
+    stem = uri[:-3] if uri.endswith(".md") else uri
+    if not directory_urls:
+        return stem + ".html"
+    if stem == "index" or stem.endswith("/index"):
+        return stem[:-5] or "./"
+    return stem + "/"
+
+
+def relative_url(target: str, start: str) -> str:
+    """`target` (a site-root-relative URL) as seen from the page at URL `start`."""
+    base = start if start.endswith("/") else posixpath.dirname(start) + "/"
+    base = "" if base in ("./", "/") else base
+    path = posixpath.relpath(target.rstrip("/") or ".", base.rstrip("/") or ".")
+    return path + "/" if target.endswith("/") and path != "." else ("./" if path == "." else path)
 
 
 def slugify(text: str) -> str:
@@ -236,16 +257,24 @@ class Renderer:
             disclaimer=self.options.disclaimer,
         )
 
+    def _linker(self, uri: str) -> Any:
+        """`href(target_uri)` for links from the page `uri` (listing pages are HTML blocks,
+        which MkDocs does not rewrite)."""
+        here = page_url(uri, self.options.directory_urls)
+        return lambda target: relative_url(page_url(target, self.options.directory_urls), here)
+
     def home_page(self, rows: list[Row]) -> str:
         return self.env.get_template("home.md.j2").render(
             site_title=self.options.site_title, intro=self.options.intro,
-            rows=sort_rows(rows), specialties=specialty_index(rows))
+            rows=sort_rows(rows), specialties=specialty_index(rows), href=self._linker(HOME_PAGE))
 
     def specialty_page(self, specialty: Named, rows: list[Row]) -> str:
-        return self.env.get_template("specialty.md.j2").render(specialty=specialty, rows=sort_rows(rows))
+        uri = f"{SPECIALTY_DIR}/{specialty.slug}.md"
+        return self.env.get_template("specialty.md.j2").render(
+            specialty=specialty, rows=sort_rows(rows), href=self._linker(uri))
 
     def tags_page(self, rows: list[Row]) -> str:
-        return self.env.get_template("tags.md.j2").render(tags=tag_index(rows))
+        return self.env.get_template("tags.md.j2").render(tags=tag_index(rows), href=self._linker(TAGS_PAGE))
 
     def stylesheet(self) -> str:
         """The site stylesheet (`grandrounds.css`: the site's own, else the default)."""
