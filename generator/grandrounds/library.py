@@ -12,12 +12,13 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from pydantic import TypeAdapter, ValidationError
 
 from .errors import CaseErrors, Location, Problem, display_path, fail
 from .load import RawRecord, load_record, read_text
+from .parallel import map_forked
 from .model import RESERVED_IDS, CSLItem, Case, validate_record
 
 CASE_SUFFIXES = (".yaml", ".yml")
@@ -127,6 +128,17 @@ class _Entry:
     stamp: tuple[int, int]
     case: Case | None
     errors: CaseErrors | None
+    derived: Any = None  # what `refresh(derive=...)` computed from the case
+
+
+def _read_outcome(job: tuple[Path, Path, Callable[[Case], Any] | None]) -> tuple[Any, ...]:
+    """`read_case` (and `derive`) with problems returned as values, for `map_forked`."""
+    path, cases_dir, derive = job
+    try:
+        case = read_case(path, cases_dir)
+    except CaseErrors as exc:
+        return None, exc.problems, None
+    return case, None, derive(case) if derive else None
 
 
 @dataclass
@@ -142,14 +154,18 @@ class Library:
     _entries: dict[Path, _Entry] = field(default_factory=dict)
     _unique_cache: dict[str, Case] | None = None
 
-    def refresh(self, files: Iterable[Path] | None = None) -> set[Path]:
-        """Re-read changed records; returns the paths whose entry changed."""
+    def refresh(self, files: Iterable[Path] | None = None,
+                derive: Callable[[Case], Any] | None = None) -> set[Path]:
+        """Re-read changed records; returns the paths whose entry changed.
+
+        `derive(case)` (for example rendering its page) runs beside the read, in the same
+        worker process on a cold start, and is kept as `derived_for(path)`."""
         files = list(files) if files is not None else find_case_files(self.cases_dir)
         changed: set[Path] = set()
-        seen = set(files)
-        for gone in set(self._entries) - seen:
+        for gone in set(self._entries) - set(files):
             del self._entries[gone]
             changed.add(gone)
+        stale: list[tuple[Path, tuple[int, int]]] = []
         for path in files:
             try:
                 stat = path.stat()
@@ -157,16 +173,20 @@ class Library:
                 continue
             stamp = (stat.st_mtime_ns, stat.st_size)
             entry = self._entries.get(path)
-            if entry and entry.stamp == stamp:
-                continue
-            try:
-                self._entries[path] = _Entry(stamp, read_case(path, self.cases_dir), None)
-            except CaseErrors as exc:
-                self._entries[path] = _Entry(stamp, None, exc)
+            if not entry or entry.stamp != stamp:
+                stale.append((path, stamp))
+        outcomes = map_forked(_read_outcome, [(path, self.cases_dir, derive) for path, _ in stale])
+        for (path, stamp), (case, problems, derived) in zip(stale, outcomes):
+            errors = CaseErrors(problems) if problems else None
+            self._entries[path] = _Entry(stamp, case, errors, derived)
             changed.add(path)
         if changed:
             self._unique_cache = None
         return changed
+
+    def derived_for(self, path: Path) -> Any:
+        entry = self._entries.get(path)
+        return entry.derived if entry else None
 
     @property
     def cases(self) -> list[Case]:

@@ -122,7 +122,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.library is not None and self.renderer is not None
         case_files = find_case_files(self.library.cases_dir)
-        changed = self.library.refresh(case_files)
+        changed = self.library.refresh(case_files, derive=self._render)
         problems = self.library.problems
         if problems and not self.is_serve:
             raise PluginError("grandrounds: the case records have errors:\n"
@@ -203,13 +203,16 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                 if case.status == "draft" and not self.renderer.options.include_drafts:
                     continue
                 if path in changed or path not in self._case_pages:
-                    try:
-                        text = self.renderer.case_page(case)
-                    except Exception as exc:  # a template bug must not kill the preview
+                    # rendered beside the read (in a worker on a cold build), unless only
+                    # the templates changed since
+                    outcome = (self.library.derived_for(path) if path in changed else None) \
+                        or self._render(case)
+                    kind, text = outcome
+                    if kind == "error":
                         if not self.is_serve:
-                            raise
-                        errors = CaseErrors([])
-                        text = self.renderer.error_page(path.name, f"template error: {exc}")
+                            raise PluginError(f"{display_path(path)}: {text}")
+                        log.error(f"{display_path(path)}: {text}")
+                        text = self.renderer.error_page(path.name, text)
                     self._case_pages[path] = (f"{case.slug}.md", text)
                 uri, text = self._case_pages[path]
                 pages[uri] = (text, path)
@@ -221,6 +224,17 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                 else:
                     pages[uri] = (self.renderer.error_page(path.name, message), path)
         return pages
+
+    def _render(self, case: Case) -> tuple[str, str] | None:
+        """("page", Markdown) or ("error", message) for a template that fails; None for a
+        draft that this build leaves out."""
+        assert self.renderer is not None
+        if case.status == "draft" and not self.renderer.options.include_drafts:
+            return None
+        try:
+            return "page", self.renderer.case_page(case)
+        except Exception as exc:  # a bug in a site's template must not be a traceback
+            return "error", f"template error while rendering this case: {type(exc).__name__}: {exc}"
 
     def _add_pages(self, files: Files, config: MkDocsConfig, pages: dict[str, tuple[str, Path | None]]) -> None:
         nav = tuple(sorted(uri for uri, (_, src) in pages.items() if src is None))
