@@ -77,16 +77,16 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         self._last_content: dict[str, str] = {}  # generated page -> its Markdown last build
         self._urls: dict[str, str] = {}  # generated page -> its URL
         self._last_nav: tuple[Any, ...] | None = None
-        self._titles: dict[str, str] = {}
         self._tags_by_uri: dict[str, list[str]] = {}
         self._search_entries: dict[str, list[dict[str, Any]]] = {}
         self._search_mark = 0
         self._removed_urls: set[str] = set()
         self._last_good: dict[Path, Case] = {}  # record -> its last valid version
-        self._rows: dict[int, tuple[Case, Row]] = {}
+        self._rows: dict[Path, tuple[Case, Row]] = {}  # record -> (version, its listing row)
         self._last_rows: tuple[Row, ...] | None = None
         self._index_pages: dict[str, str] = {}
         self._theme_env: tuple[Any, Any] | None = None
+        self._pages: list[File] = []  # the documentation pages of the current build
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -158,17 +158,15 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                 if self.library.errors_for(p) and p in self._last_good and self._last_good[p].slug not in slugs]
         for gone in set(self._last_good) - set(case_files):
             del self._last_good[gone]
+            self._rows.pop(gone, None)
         return valid + kept
 
     def _row(self, case: Case) -> Row:
-        """The case's listing row, computed once per validated record."""
-        cached = self._rows.get(id(case))
+        """The case's listing row, computed once per validated version of the record."""
+        path = Path(case.source_path or "")
+        cached = self._rows.get(path)
         if cached is None or cached[0] is not case:
-            cached = self._rows[id(case)] = (case, listing_row(case))
-            if len(self._rows) > 4 * len(self._last_good) + 64:  # drop rows of old versions
-                live = {id(c) for c in self._last_good.values()}
-                self._rows = {k: v for k, v in self._rows.items() if k in live}
-                self._rows[id(case)] = cached
+            cached = self._rows[path] = (case, listing_row(case))
         return cached[1]
 
     def _drop_sources(self, files: Files, config: MkDocsConfig) -> None:
@@ -248,7 +246,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                                       f"the page {uri} in the docs folder; rename one of them")
                 continue
             is_case = src is not None
-            draft = is_case and text.startswith("---") and self._is_draft(src)
+            draft = is_case and self._is_draft(src)
             inclusion = (InclusionLevel.DRAFT if draft else
                          InclusionLevel.NOT_IN_NAV if is_case else InclusionLevel.INCLUDED)
             file = _GeneratedPage.generated(config, uri, content=text, inclusion=inclusion)
@@ -315,7 +313,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         path = Path(config.site_dir) / "search" / "search_index.json"
         if _search_index(config) is None or not path.is_file():
             return
-        live = {f.url for f in self._current_pages(config)}
+        live = {f.url for f in self._pages}
         for url in set(self._search_entries) - live:
             del self._search_entries[url]
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -324,12 +322,9 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         if plugin is not None and hasattr(plugin, "search_index_prev"):
             plugin.search_index_prev = None  # ours is the whole index; stop Material's merge
 
-    def _current_pages(self, config: MkDocsConfig) -> list[File]:
-        return getattr(self, "_files", [])
-
     @event_priority(100)  # first, so other plugins' on_env see the environment returned
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        self._files = [f for f in files.documentation_pages()
+        self._pages = [f for f in files.documentation_pages()
                        if self.is_serve or not f.inclusion.is_excluded()]
         if not self.is_serve:
             return env
@@ -346,8 +341,6 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         assert self.library is not None
-        if STYLESHEET not in config.extra_css:
-            config.extra_css.append(STYLESHEET)
         root = Path(config.config_file_path or ".").resolve().parent
         templates = root / self.config.templates_dir
         if templates.is_dir():
@@ -379,16 +372,14 @@ def _search_index(config: MkDocsConfig) -> Any:
 
 
 def _front_matter_title(markdown: str) -> str | None:
-    if not markdown.startswith("---"):
-        return None
+    """The `title:` of a generated page's front matter (written as JSON by `render`)."""
     for line in markdown.splitlines()[1:]:
         if line == "---":
-            return None
+            break
         if line.startswith("title: "):
-            value = line[len("title: "):].strip()
             try:
-                return json.loads(value) if value.startswith('"') else value.strip("'")
+                return json.loads(line[len("title: "):])
             except json.JSONDecodeError:
-                return value
+                return None
     return None
 
