@@ -37,7 +37,7 @@ from . import cite
 from .errors import CaseErrors, display_path
 from .library import Library, find_case_files
 from .model import Case
-from .render import (TAGS_PAGE, Renderer, RenderOptions, Row, all_tags, display_name, listing_row,
+from .render import (LISTING_SLOT, TAGS_PAGE, Renderer, RenderOptions, Row, all_tags, display_name, listing_row,
                      page_url, tag_anchor)
 
 log = logging.getLogger("mkdocs.plugins.grandrounds")
@@ -74,7 +74,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         self.renderer: Renderer | None = None
         self._template_stamp: tuple[Any, ...] | None = None
         self._case_pages: dict[Path, tuple[str, str]] = {}  # path -> (src_uri, last good Markdown)
-        self._last_content: dict[str, str] = {}  # generated page -> its Markdown last build
+        self._last_content: dict[str, str] = {}  # generated page -> its content last build
         self._urls: dict[str, str] = {}  # generated page -> its URL
         self._last_nav: tuple[Any, ...] | None = None
         self._tags_by_uri: dict[str, list[str]] = {}
@@ -85,6 +85,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         self._rows: dict[Path, tuple[Case, Row]] = {}  # record -> (version, its listing row)
         self._last_rows: tuple[Row, ...] | None = None
         self._index_pages: dict[str, str] = {}
+        self._listings: dict[str, str] = {}  # listing page -> the HTML put in on_post_page
         self._theme_env: tuple[Any, Any] | None = None
         self._pages: list[File] = []  # the documentation pages of the current build
 
@@ -136,7 +137,9 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                  if c.status == "published" or self.renderer.options.include_drafts]
         rows = tuple(self._row(c) for c in shown)
         if rows != self._last_rows:
-            self._index_pages, self._last_rows = self.renderer.index_pages(list(rows)), rows
+            self._listings = {}
+            self._index_pages = self.renderer.index_pages(list(rows), slots=self._listings)
+            self._last_rows = rows
         pages.update({uri: (text, None) for uri, text in self._index_pages.items()})
         self._add_pages(files, config, pages)
         if STYLESHEET not in files:
@@ -238,7 +241,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         nav = tuple(sorted(uri for uri, (_, src) in pages.items() if src is None))
         everything_changed = nav != self._last_nav
         self._last_nav = nav
-        docs = Path(config.docs_dir).resolve()
+        docs = Path(config.docs_dir)
         for uri, (text, src) in pages.items():
             if uri in files:  # a hand-written page of the same name wins
                 if src is not None:
@@ -250,11 +253,12 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
             inclusion = (InclusionLevel.DRAFT if draft else
                          InclusionLevel.NOT_IN_NAV if is_case else InclusionLevel.INCLUDED)
             file = _GeneratedPage.generated(config, uri, content=text, inclusion=inclusion)
-            file.changed = everything_changed or self._last_content.get(uri) != text
-            if is_case and src is not None and src.resolve().is_relative_to(docs):
-                file.edit_uri = src.resolve().relative_to(docs).as_posix()
+            content = text + self._listings.get(uri, "")  # the listing is added in on_post_page
+            file.changed = everything_changed or self._last_content.get(uri) != content
+            if is_case and src is not None and src.is_relative_to(docs):  # "Edit this page"
+                file.edit_uri = src.relative_to(docs).as_posix()
             files.append(file)
-            self._last_content[uri] = text
+            self._last_content[uri] = content
             self._urls[uri] = file.url
             self._removed_urls.discard(file.url)
         for uri in set(self._last_content) - set(pages):  # a removed case or listing
@@ -293,6 +297,12 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
             self._search_entries[page.file.url] = index.entries[self._search_mark:]
             self._search_mark = len(index.entries)
         return context
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        """Put the listing tables into the finished listing pages. Kept out of the Markdown
+        until now, they cost neither a Python-Markdown nor a search-indexer parse."""
+        listing = self._listings.get(page.file.src_uri)
+        return output.replace(LISTING_SLOT, listing, 1) if listing is not None else output
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self._search_mark = 0

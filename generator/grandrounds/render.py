@@ -59,6 +59,7 @@ LICENSES = {
     "CC-BY-ND-4.0": ("CC BY-ND 4.0", "https://creativecommons.org/licenses/by-nd/4.0/"),
     "CC0-1.0": ("CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
 }
+LISTING_SLOT = "<!-- grandrounds:listing -->"
 HOME_PAGE = "index.md"
 TAGS_PAGE = "tags.md"
 SPECIALTY_DIR = "specialties"
@@ -88,11 +89,11 @@ def page_url(uri: str, directory_urls: bool = True) -> str:
 
 
 def relative_url(target: str, start: str) -> str:
-    """`target` (a site-root-relative URL) as seen from the page at URL `start`."""
-    base = start if start.endswith("/") else posixpath.dirname(start) + "/"
-    base = "" if base in ("./", "/") else base
-    path = posixpath.relpath(target.rstrip("/") or ".", base.rstrip("/") or ".")
-    return path + "/" if target.endswith("/") and path != "." else ("./" if path == "." else path)
+    """`target` (a site-root-relative URL, as `page_url` gives) as seen from the page at URL
+    `start`: 'x/' from 'specialties/a/' is '../../x/'."""
+    folder = start if start.endswith("/") else posixpath.dirname(start)
+    depth = len([part for part in folder.split("/") if part not in ("", ".")])
+    return "../" * depth + ("" if target == "./" else target) or "./"
 
 
 def slugify(text: str) -> str:
@@ -257,24 +258,36 @@ class Renderer:
             disclaimer=self.options.disclaimer,
         )
 
-    def _linker(self, uri: str) -> Any:
-        """`href(target_uri)` for links from the page `uri` (listing pages are HTML blocks,
-        which MkDocs does not rewrite)."""
+    def _listing_page(self, template: str, uri: str, slots: dict[str, str] | None, **context: Any) -> str:
+        """Render a listing page. Links are made by `href(target_uri)` (the listing is an
+        HTML block, which MkDocs does not rewrite). The template passes its listing HTML
+        through `listing(html)`: with `slots`, the HTML is kept there and the page holds
+        `LISTING_SLOT` instead, for the MkDocs plugin to put back into the finished page
+        (so neither Python-Markdown nor the search indexer parses thousands of rows)."""
         here = page_url(uri, self.options.directory_urls)
-        return lambda target: relative_url(page_url(target, self.options.directory_urls), here)
+        directory_urls = self.options.directory_urls
 
-    def home_page(self, rows: list[Row]) -> str:
-        return self.env.get_template("home.md.j2").render(
-            site_title=self.options.site_title, intro=self.options.intro,
-            rows=sort_rows(rows), specialties=specialty_index(rows), href=self._linker(HOME_PAGE))
+        def listing(html: str) -> Markup:
+            if slots is None:
+                return Markup(html)
+            slots[uri] = str(html)
+            return Markup(LISTING_SLOT)
 
-    def specialty_page(self, specialty: Named, rows: list[Row]) -> str:
-        uri = f"{SPECIALTY_DIR}/{specialty.slug}.md"
-        return self.env.get_template("specialty.md.j2").render(
-            specialty=specialty, rows=sort_rows(rows), href=self._linker(uri))
+        return self.env.get_template(template).render(
+            href=lambda target: relative_url(page_url(target, directory_urls), here),
+            listing=listing, **context)
 
-    def tags_page(self, rows: list[Row]) -> str:
-        return self.env.get_template("tags.md.j2").render(tags=tag_index(rows), href=self._linker(TAGS_PAGE))
+    def home_page(self, rows: list[Row], slots: dict[str, str] | None = None) -> str:
+        return self._listing_page("home.md.j2", HOME_PAGE, slots, site_title=self.options.site_title,
+                                  intro=self.options.intro, rows=sort_rows(rows),
+                                  specialties=specialty_index(rows))
+
+    def specialty_page(self, specialty: Named, rows: list[Row], slots: dict[str, str] | None = None) -> str:
+        return self._listing_page("specialty.md.j2", f"{SPECIALTY_DIR}/{specialty.slug}.md", slots,
+                                  specialty=specialty, rows=sort_rows(rows))
+
+    def tags_page(self, rows: list[Row], slots: dict[str, str] | None = None) -> str:
+        return self._listing_page("tags.md.j2", TAGS_PAGE, slots, tags=tag_index(rows))
 
     def stylesheet(self) -> str:
         """The site stylesheet (`grandrounds.css`: the site's own, else the default)."""
@@ -290,12 +303,13 @@ class Renderer:
         head, sep, body = page.partition("\n---\n")
         return f"{head}{sep}\n{banner}{body}"
 
-    def index_pages(self, rows: list[Row]) -> dict[str, str]:
-        """The listing pages (home, one per specialty, tags) by source path."""
-        pages = {HOME_PAGE: self.home_page(rows), TAGS_PAGE: self.tags_page(rows)}
+    def index_pages(self, rows: list[Row], slots: dict[str, str] | None = None) -> dict[str, str]:
+        """The listing pages (home, one per specialty, tags) by source path; see
+        `_listing_page` for `slots`."""
+        pages = {HOME_PAGE: self.home_page(rows, slots), TAGS_PAGE: self.tags_page(rows, slots)}
         for specialty in specialty_index(rows):
             members = [r for r in rows if any(s.slug == specialty.slug for s in r.specialties)]
-            pages[f"{SPECIALTY_DIR}/{specialty.slug}.md"] = self.specialty_page(specialty, members)
+            pages[f"{SPECIALTY_DIR}/{specialty.slug}.md"] = self.specialty_page(specialty, members, slots)
         return pages
 
 
