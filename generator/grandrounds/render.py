@@ -228,8 +228,7 @@ class Renderer:
         """Every template file in use (what `serve` watches and what invalidates caches)."""
         loader = self.env.loader
         assert isinstance(loader, jinja2.FileSystemLoader)
-        return [Path(d) / name for d in loader.searchpath for name in self.env.list_templates()
-                if (Path(d) / name).is_file()]
+        return [p for d in loader.searchpath for p in sorted(Path(d).iterdir()) if p.is_file()]
 
     def case_page(self, case: Case) -> str:
         style = case.style or self.options.style
