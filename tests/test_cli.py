@@ -66,13 +66,17 @@ def test_schema_out_writes_the_same_text(site, capsys):
     assert (site / "schema" / "case.schema.json").read_text(encoding="utf-8") == out
 
 
-def test_example_cases_validate_against_the_schema_if_jsonschema_is_available(capsys):
-    jsonschema = pytest.importorskip("jsonschema")
+def test_example_cases_validate_against_the_schema_and_typos_do_not(capsys):
+    import jsonschema
     import yaml
 
     schema = json.loads(run_cli(capsys, "schema")[1])
     for path in sorted((ROOT / "cases").glob("*.yaml")):
         jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schema)
+    with pytest.raises(jsonschema.ValidationError):  # what an editor would underline
+        jsonschema.validate({"title": "T", "abstract": "A", "titel": "x"}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"title": "T", "abstract": {"bakground": "x"}}, schema)
 
 
 # --------------------------------------------------------------------------- new
