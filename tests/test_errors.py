@@ -138,7 +138,7 @@ def test_courses_not_a_number(site, capsys):
     """)
     assert only_problem(capsys, "cases/x.yaml") == (
         "cases/x.yaml:5:14: management[0].courses must be a whole number, not 'many'; "
-        "correct the value")
+        "write a whole number")
 
 
 def test_learning_points_not_a_list(site, capsys):
@@ -258,7 +258,7 @@ def test_invalid_age_word(site, capsys):
     """)
     assert only_problem(capsys, "cases/x.yaml") == (
         "cases/x.yaml:4:8: patient.age must be a whole number or \"90+\", not 'ninety'; "
-        "correct the value")
+        "write a whole number or \"90+\"")
 
 
 def test_invalid_age_negative(site, capsys):
@@ -269,8 +269,8 @@ def test_invalid_age_negative(site, capsys):
           age: -3
     """)
     assert only_problem(capsys, "cases/x.yaml") == (
-        "cases/x.yaml:4:8: patient.age must be greater than or equal to 0 or \"90+\", not -3; "
-        "correct the value")
+        "cases/x.yaml:4:8: patient.age must be a number of at least 0 or \"90+\", not -3; "
+        "write a number of at least 0 or \"90+\"")
 
 
 # --------------------------------------------------------------------------- ids

@@ -90,6 +90,14 @@ PartialDate = Annotated[str, BeforeValidator(_date_text),
                         Field(pattern=_DATE.pattern, description="YYYY, YYYY-MM or YYYY-MM-DD",
                               examples=["2010-08"]),
                         AfterValidator(_real_date)]
+def _number_as_text(value: Any) -> Any:
+    """Accept `result: 5.2` (YAML reads a number) as the text "5.2"."""
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+Text = Annotated[str, BeforeValidator(_number_as_text)]
+"""Plain text where authors often write a bare number (a lab result, a dose)."""
+
 Age = Annotated[Union[Annotated[int, Field(ge=0, le=200)], Literal["90+"]], BeforeValidator(_age_value)]
 
 
@@ -121,16 +129,11 @@ class TimelineEntry(_Strict):
 
 class Investigation(_Strict):
     name: str
-    result: Optional[str] = None
-    unit: Optional[str] = None
-    reference_range: Optional[str] = None
-    when: Optional[str] = None
+    result: Optional[Text] = None
+    unit: Optional[Text] = None
+    reference_range: Optional[Text] = None
+    when: Optional[Text] = None
     figure: Optional[str] = Field(default=None, description="id of a figure of this case")
-
-    @field_validator("result", "reference_range", "unit", "when", mode="before")
-    @classmethod
-    def _numbers_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
 class Diagnosis(_Strict):
@@ -143,16 +146,11 @@ class Diagnosis(_Strict):
 class Treatment(_Strict):
     intervention: str
     route: Optional[str] = None
-    dose: Optional[str] = None
-    frequency: Optional[str] = None
-    duration: Optional[str] = None
+    dose: Optional[Text] = None
+    frequency: Optional[Text] = None
+    duration: Optional[Text] = None
     courses: Optional[Annotated[int, Field(ge=0)]] = None
     response: Optional[Markdown] = None
-
-    @field_validator("dose", "duration", "frequency", mode="before")
-    @classmethod
-    def _numbers_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
 class Figure(_Strict):
@@ -424,7 +422,7 @@ def _problem_for(raw: RawRecord, error: dict[str, Any], shown: str) -> Problem:
     if alternatives:
         wanted = " or ".join(dict.fromkeys(_expected(e) for e in alternatives))
         return Problem(shown, where.line, where.col, f"{name} must be {wanted}, not {_quote(value)}",
-                       "correct the value")
+                       f"write {wanted}")
     if kind == "literal_error":
         what = "key" if "[key]" in loc else "value"
         options = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
@@ -445,7 +443,7 @@ def _problem_for(raw: RawRecord, error: dict[str, Any], shown: str) -> Problem:
         return Problem(shown, where.line, where.col,
                        f"{name} must be {_expected(error)}, not {_quote(value)}",
                        "quote text values; write lists as '- item' lines"
-                       if _TYPE_WORDS[kind] in ("text", "a list") else "correct the value")
+                       if _TYPE_WORDS[kind] in ("text", "a list") else f"write {_expected(error)}")
     return Problem(shown, where.line, where.col, f"{name}: {error['msg']}",
                    "see the case format in the README")
 
@@ -454,8 +452,11 @@ def _expected(error: dict[str, Any]) -> str:
     """What an error says the value should have been, in words."""
     if error["type"] == "literal_error":
         return error.get("ctx", {}).get("expected", "one of the allowed values").replace("'", '"')
-    if error["type"] in ("greater_than_equal", "less_than_equal"):
-        return error["msg"].replace("Input should be ", "")
+    ctx = error.get("ctx", {})
+    if error["type"] == "greater_than_equal":
+        return f"a number of at least {ctx.get('ge')}"
+    if error["type"] == "less_than_equal":
+        return f"a number of at most {ctx.get('le')}"
     return _TYPE_WORDS.get(error["type"]) or error["msg"].replace("Input should be ", "")
 
 
