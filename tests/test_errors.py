@@ -621,3 +621,16 @@ def test_check_of_the_repository_cases_is_clean(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     code, lines, err = check(capsys)
     assert (code, lines) == (0, [])
+
+
+def test_number_out_of_range(site, capsys):
+    write_case(site, "x", """
+        title: X
+        abstract: Y
+        management:
+          - intervention: Rituximab
+            courses: -1
+    """)
+    assert only_problem(capsys, "cases/x.yaml") == (
+        "cases/x.yaml:5:14: management[0].courses must be a number of at least 0, not -1; "
+        "write a number of at least 0")

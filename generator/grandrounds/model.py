@@ -439,6 +439,9 @@ def _problem_for(raw: RawRecord, error: dict[str, Any], shown: str) -> Problem:
     if kind == "impossible_date":
         return Problem(shown, where.line, where.col, f"{name}: {_quote(value)} is not a date in the calendar",
                        "check the month and day")
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return Problem(shown, where.line, where.col, f"{name} must be {_expected(error)}, not {_quote(value)}",
+                       f"write {_expected(error)}")
     if kind in _TYPE_WORDS:
         return Problem(shown, where.line, where.col,
                        f"{name} must be {_expected(error)}, not {_quote(value)}",
