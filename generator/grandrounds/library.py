@@ -8,6 +8,7 @@ that lets `serve` re-read only the records whose files changed (keyed by mtime a
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .errors import CaseErrors, Location, Problem, display_path, fail
 from .load import RawRecord, load_record, read_text
+from .markup import cited_keys
 from .parallel import map_forked
 from .model import RESERVED_IDS, CSLItem, Case, validate_record
 
@@ -50,6 +52,7 @@ def read_case(path: Path, cases_dir: Path) -> Case:
         except CaseErrors as exc:
             problems += exc.problems
     problems += _figure_problems(raw, case, cases_dir)
+    problems += _citation_problems(raw, case)
     if problems:
         raise CaseErrors(problems)
     return case
@@ -89,6 +92,21 @@ def _figure_problems(raw: RawRecord, case: Case, cases_dir: Path) -> list[Proble
             problems.append(_problem(raw, ("investigations", i, "figure"),
                                      f"no figure with id '{item.figure}'",
                                      "use the id of an entry under `figures:`"))
+    return problems
+
+
+def _citation_problems(raw: RawRecord, case: Case) -> list[Problem]:
+    """A `[@key]` must name the `id` of one of the case's references."""
+    ids = [str(item.get("id")) for item in case.reference_items() if item.get("id") is not None]
+    problems = []
+    for path, text in case.markdown_fields():
+        for key in cited_keys(text):
+            if key not in ids:
+                guess = difflib.get_close_matches(key, ids, n=1, cutoff=0.6)
+                hint = (f"did you mean '@{guess[0]}'?" if guess else
+                        "cite the `id` of an entry under `references:`" if ids else
+                        "add the reference under `references:` with this `id`")
+                problems.append(_problem(raw, path, f"citation '@{key}' names no reference of this case", hint))
     return problems
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -20,12 +21,109 @@ from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
 
+_CITATION = re.compile(r"\[(@[^\[\]\n]+)\]")
+_CITED_ITEM = re.compile(r"\s*@([A-Za-z0-9_][\w:.#$%&+?<>~/-]*)\s*(?:,\s*(.*?))?\s*\Z")
+
+
+class Citations:
+    """Numbers in order of first citation across one page's fields (numeric styles).
+
+    Passed to `markdown_to_html`; `[@a]`, `[@a; @b]` and `[@a, p. 12]` become superscript
+    numbers linked to `#ref-<id>`; the first citation of a reference gets the anchor
+    `cite-<id>` that the reference list links back to. Keys that are not references are
+    kept as text and collected in `unknown` (the library reports them with a location)."""
+
+    def __init__(self, known: set[str]):
+        self.known = known
+        self.numbers: dict[str, int] = {}
+        self.unknown: list[str] = []
+
+    def html(self, items: list[tuple[str, str]]) -> str:
+        cited = []
+        for key, locator in items:
+            if key not in self.known:
+                self.unknown.append(key)
+                return escapeHtml(_citation_text(items))
+            first = key not in self.numbers
+            cited.append((self.numbers.setdefault(key, len(self.numbers) + 1), key, locator, first))
+        return '<sup class="gr-cite">' + _collapse(sorted(cited)) + "</sup>"
+
+
+def _citation_text(items: list[tuple[str, str]]) -> str:
+    return "[" + "; ".join(f"@{k}, {loc}" if loc else f"@{k}" for k, loc in items) + "]"
+
+
+def _link(number: int, key: str, locator: str, first: bool) -> str:
+    anchor = f' id="cite-{escapeHtml(key)}"' if first else ""
+    title = f' title="{escapeHtml(locator)}"' if locator else ""
+    return f'<a href="#ref-{escapeHtml(key)}"{anchor}{title}>{number}</a>'
+
+
+def _collapse(cited: list[tuple[int, str, str, bool]]) -> str:
+    """Numbers 1,2,3,5 as '1–3,5' (three or more in a row become a range); the first
+    citations hidden inside a range keep their back-link anchor."""
+    parts, i = [], 0
+    while i < len(cited):
+        j = i
+        while j + 1 < len(cited) and cited[j + 1][0] == cited[j][0] + 1:
+            j += 1
+        if j - i >= 2:
+            hidden = "".join(f'<span id="cite-{escapeHtml(c[1])}"></span>' for c in cited[i + 1:j] if c[3])
+            parts.append(f"{_link(*cited[i])}{hidden}–{_link(*cited[j])}")
+        else:
+            parts.extend(_link(*c) for c in cited[i:j + 1])
+        i = j + 1
+    return ",".join(parts)
+
+
+def _citation_rule(state: Any, silent: bool) -> bool:
+    if not state.src.startswith("[@", state.pos):
+        return False
+    match = _CITATION.match(state.src, state.pos)
+    if not match:
+        return False
+    items = []
+    for part in match.group(1).split(";"):
+        item = _CITED_ITEM.match(part)
+        if not item:
+            return False
+        items.append((item.group(1), (item.group(2) or "").strip()))
+    if not silent:
+        # superscript numbers sit on the word: "shown [@a]." prints as "shown¹."
+        state.pending = state.pending.rstrip(" ")
+        token = state.push("citation", "", 0)
+        token.meta = {"items": items}
+    state.pos = match.end()
+    return True
+
+
+def _render_citation(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    items = tokens[idx].meta["items"]
+    citations = env.get("citations")
+    return citations.html(items) if citations else escapeHtml(_citation_text(items))
+
+
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin).use(superscript_plugin).use(sub_plugin)
+    md.inline.ruler.before("link", "citation", _citation_rule)
+    md.add_render_rule("citation", _render_citation)
     return md
+
+
+def cited_keys(text: str) -> list[str]:
+    """The reference ids a Markdown field cites, from markdown-it's tokens (so `[@x]`
+    inside code is not a citation)."""
+    if "[@" not in text:
+        return []
+    keys: list[str] = []
+    for token in _parser().parse(text):
+        for child in token.children or []:
+            if child.type == "citation":
+                keys += [key for key, _ in child.meta["items"]]
+    return keys
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9(][^\\`*_\[\]<>&!~^|#\n]*\Z")
@@ -37,7 +135,7 @@ def _plain(text: str) -> bool:
     return len(text) < 2000 and _PLAIN.match(text) is not None and not text.endswith(" ")
 
 
-def markdown_to_html(text: str | None, doc_id: str = "") -> Markup:
+def markdown_to_html(text: str | None, doc_id: str = "", citations: Citations | None = None) -> Markup:
     """Render a Markdown field to safe HTML.
 
     `doc_id` prefixes footnote ids so that footnotes of separate fields on one page do not
@@ -48,18 +146,20 @@ def markdown_to_html(text: str | None, doc_id: str = "") -> Markup:
         return Markup("")
     if _plain(text) and not _LIST_START.match(text):
         return Markup(f"<p>{escapeHtml(text)}</p>")
-    env = {"docId": doc_id} if doc_id else {}
+    env: dict[str, Any] = {"docId": doc_id} if doc_id else {}
+    if citations is not None:
+        env["citations"] = citations
     html = _parser().render(text, env)
     return Markup(_no_blank_lines(html.strip()))
 
 
-def markdown_to_inline_html(text: str | None) -> Markup:
+def markdown_to_inline_html(text: str | None, citations: Citations | None = None) -> Markup:
     """Render a short Markdown field (a list item, a table cell) without the outer <p>."""
     if not text:
         return Markup("")
     if _plain(text):
         return Markup(escapeHtml(text))
-    html = _parser().renderInline(text)
+    html = _parser().renderInline(text, {"citations": citations} if citations is not None else {})
     return Markup(_no_blank_lines(html.strip()))
 
 
@@ -77,7 +177,8 @@ def markdown_to_text(text: str | None) -> str:
                 words.append(" ")
         if token.type == "paragraph_close":
             words.append(" ")
-    return re.sub(r"\s+", " ", "".join(words)).strip()
+    text = re.sub(r"\s+", " ", "".join(words)).strip()
+    return re.sub(r" ([.,;:])", r"\1", text)  # where a citation stood before punctuation
 
 
 _LIST_START = re.compile(r"\d{1,9}[.)](\s|\Z)")

@@ -16,7 +16,7 @@ import difflib
 import re
 import typing
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Iterator, Literal, Optional, Union
 
 from pydantic import (
     AfterValidator,
@@ -315,6 +315,40 @@ class Case(_Strict):
     @property
     def final_diagnosis(self) -> Optional[str]:
         return self.diagnosis.final if self.diagnosis else None
+
+    def markdown_fields(self) -> Iterator[tuple[tuple[Any, ...], str]]:
+        """Every Markdown field that holds text, with its path in the record."""
+        abstract = {(): self.abstract} if isinstance(self.abstract, str) else self.abstract
+        for key, text in abstract.items():
+            yield ("abstract", *((key,) if key else ())), text
+        singles = ("introduction", "presentation", "outcome", "discussion", "patient_perspective",
+                   "acknowledgements", "competing_interests", "author_contributions",
+                   "data_availability", "ethics_approval")
+        for name in singles:
+            if getattr(self, name):
+                yield (name,), getattr(self, name)
+        for i, entry in enumerate(self.timeline):
+            yield ("timeline", i, "event"), entry.event
+        if self.diagnosis:
+            for name in ("final", "reasoning"):
+                if getattr(self.diagnosis, name):
+                    yield ("diagnosis", name), getattr(self.diagnosis, name)
+            for i, text in enumerate(self.diagnosis.differential):
+                yield ("diagnosis", "differential", i), text
+        for i, item in enumerate(self.management):
+            if item.response:
+                yield ("management", i, "response"), item.response
+        for i, text in enumerate(self.learning_points):
+            yield ("learning_points", i), text
+        for i, figure in enumerate(self.figures):
+            if figure.caption:
+                yield ("figures", i, "caption"), figure.caption
+        for i, table in enumerate(self.tables):
+            if table.caption:
+                yield ("tables", i, "caption"), table.caption
+            yield ("tables", i, "content"), table.content
+        if self.consent and self.consent.statement:
+            yield ("consent", "statement"), self.consent.statement
 
     def reference_items(self) -> list[dict[str, Any]]:
         refs = self.references if isinstance(self.references, list) else []

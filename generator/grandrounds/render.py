@@ -23,7 +23,8 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import cite
-from .markup import escape_markdown, markdown_to_html, markdown_to_inline_html, markdown_to_text
+from .markup import (Citations, escape_markdown, markdown_to_html, markdown_to_inline_html,
+                     markdown_to_text)
 from .model import Case, Patient
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
@@ -209,6 +210,25 @@ def meta_value(value: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+@jinja2.pass_context
+def _md_filter(context: Any, text: str | None, doc_id: str = "") -> Markup:
+    """`md`: a Markdown field as HTML; citations numbered by the page's `citations`."""
+    return markdown_to_html(text, doc_id, citations=context.get("citations"))
+
+
+@jinja2.pass_context
+def _mdi_filter(context: Any, text: str | None) -> Markup:
+    """`mdi`: a short Markdown field as inline HTML (no <p>)."""
+    return markdown_to_inline_html(text, citations=context.get("citations"))
+
+
+def cited_first(references: list[Any], citations: Citations) -> list[Any]:
+    """Cited references in order of first citation, then the uncited ones as given."""
+    order = citations.numbers
+    cited = sorted((r for r in references if r.id in order), key=lambda r: order[r.id])
+    return cited + [r for r in references if r.id not in order]
+
+
 class Renderer:
     """Renders pages from templates: the site's `templates/` first, then the defaults."""
 
@@ -220,8 +240,7 @@ class Renderer:
             autoescape=True, trim_blocks=False, lstrip_blocks=False,
             keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
         )
-        self.env.filters.update(md=markdown_to_html, mdi=markdown_to_inline_html,
-                                mdtext=escape_markdown, meta=meta_value)
+        self.env.filters.update(md=_md_filter, mdi=_mdi_filter, mdtext=escape_markdown, meta=meta_value)
 
     @cached_property
     def template_paths(self) -> list[Path]:
@@ -233,6 +252,7 @@ class Renderer:
     def case_page(self, case: Case) -> str:
         style = case.style or self.options.style
         references = cite.format_references(case.reference_items(), style)
+        citations = Citations({r.id for r in references})
         source = cite.format_reference(case.source.as_csl(), style) if case.source else None
         license_name, license_url = LICENSES.get(case.license or "", (case.license, None))
         meta = {"title": case.title, "description": description(case), "tags": all_tags(case)}
@@ -250,6 +270,8 @@ class Renderer:
             figure_labels={f.id: f.label or f.id for f in case.figures},
             management_columns=columns,
             references=references,
+            citations=citations,
+            cited_first=cited_first,
             source=source,
             license={"name": license_name, "url": license_url} if case.license else None,
             authors_text=", ".join(a.name for a in case.authors).rstrip("."),
