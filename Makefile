@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 ADDR   ?= 127.0.0.1:8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: serve build test bench schema clean
+.PHONY: serve build test bench schema clean system-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: install python3-venv (Debian/Ubuntu: apt-get install python3-venv)"; exit 1; }
@@ -20,13 +20,16 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dirty -a $(ADDR)
 
-build: $(STAMP)
+build: $(STAMP) system-deps
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-test: $(STAMP)
+system-deps:
+	@bash tools/install-system-deps.sh
+
+test: $(STAMP) system-deps
 	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
 	$(BIN)/python benchmarks/bench_build.py
 
 schema: $(STAMP)
