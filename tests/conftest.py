@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
 import re
 import shutil
@@ -200,3 +202,77 @@ def article(doc: Node) -> Node:
 
 def squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+# --------------------------------------------------------------------------- serving and browsers
+
+CHROMIUM = Path(os.environ.get("GRANDROUNDS_CHROMIUM", "/usr/bin/chromium"))
+"""Debian's chromium, driven by Playwright (never a downloaded browser)."""
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder under a URL prefix (`/` or e.g. `/repo/`); anything else is a 404."""
+
+    prefix = "/"
+
+    def _url_path(self) -> str:
+        return self.path.split("?", 1)[0].split("#", 1)[0]
+
+    def translate_path(self, path: str) -> str:
+        return super().translate_path("/" + path[len(self.prefix):])
+
+    def send_head(self):  # noqa: ANN201 - http.server's signature
+        if not self._url_path().startswith(self.prefix):
+            self.send_error(404, "outside the served prefix")
+            return None
+        return super().send_head()
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - http.server's signature
+        pass
+
+
+@contextlib.contextmanager
+def serve_directory(root: Path, prefix: str = "/", port: int = 0) -> Iterator[str]:
+    """Serve `root` over HTTP on 127.0.0.1 under the URL `prefix` (a threaded
+    `http.server` in a background thread); yield the base URL, e.g.
+    'http://127.0.0.1:41234/repo/'. Paths outside the prefix are 404s."""
+    import functools
+    import threading
+
+    assert prefix.startswith("/") and prefix.endswith("/"), prefix
+    handler = type("Handler", (_QuietHandler,), {"prefix": prefix})
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", port), functools.partial(handler, directory=str(root)))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="test-http", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian chromium for the whole test session (Playwright). Fails, rather
+    than skips, when chromium or Playwright is missing, saying how to install them."""
+    how = ("install it with `bash tools/install-system-deps.sh` (Debian/Ubuntu: "
+           "`apt-get install chromium`) or run `make test`, which does; set "
+           "GRANDROUNDS_CHROMIUM to use a chromium elsewhere")
+    if not CHROMIUM.exists():
+        pytest.fail(f"the browser tests need Debian's chromium at {CHROMIUM}: {how}", pytrace=False)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the browser tests need the Python package playwright: "
+                    "pip install -e '.[test]' (or `make test`)", pytrace=False)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -75,7 +75,8 @@ def test_unknown_citation_key_is_an_error_at_its_field(tmp_path, monkeypatch, ca
     code, out, err = run_cli(capsys, "check")
     assert code == 1
     assert out.splitlines() == [
-        "cases/x.yaml:3:13: citation '@alpah' names no reference of this case; did you mean '@alpha'?"]
+        "cases/x.yaml:3:13: error: ref/undefined: citation '@alpah' names no reference of this case; "
+        "did you mean '@alpha'?"]
 
 
 def test_citation_in_code_needs_no_reference(tmp_path, monkeypatch, capsys):
@@ -85,3 +86,107 @@ def test_citation_in_code_needs_no_reference(tmp_path, monkeypatch, capsys):
         abstract: "Write `[@key]` to cite."
     """)
     assert run_cli(capsys, "check")[0] == 0
+
+
+# --------------------------------------------------------------------------- APA (author-year)
+
+APA_RECORD = """
+    title: Author-year citations
+    style: apa
+    abstract:
+      background: One author [@fessler], two [@nauta, p. 12] and a group [@rcore].
+    discussion: |
+      Several at once [@sun2009; @zamora; @sun2007] and letters [@kb; @ka].
+      Not in code `[@zz]`.
+    references:
+      - {id: zamora, title: Diffuse alveolar hemorrhage, container-title: Medicine,
+         author: [{family: Zamora, given: M. R.}, {literal: others}], issued: {date-parts: [[1997]]}}
+      - {id: fessler, title: Alveolar hemorrhage, container-title: Chest,
+         author: [{family: Fessler, given: B. J.}], issued: {date-parts: [[2000]]}}
+      - {id: nauta, title: "Immunomodulation *and* <b>stromal</b> cells", container-title: Blood,
+         author: [{family: Nauta, given: A. J.}, {family: Fibbe, given: W. E.}],
+         issued: {date-parts: [[2007]]}}
+      - {id: sun2009, title: Transplantation, container-title: Stem Cells,
+         author: [{family: Sun, given: L. Y.}, {family: Zhang, given: H. Y.}, {family: Feng, given: X. B.}],
+         issued: {date-parts: [[2009]]}}
+      - {id: sun2007, title: Abnormality, container-title: Lupus,
+         author: [{family: Sun, given: L. Y.}, {family: Zhang, given: H. Y.}, {family: Feng, given: X. B.}],
+         issued: {date-parts: [[2007]]}}
+      - {id: rcore, type: software, title: "R: a language", author: [{literal: R Core Team}],
+         issued: {date-parts: [[2023]]}}
+      - {id: kb, title: Zebra kidneys, container-title: J,
+         author: [{family: Kuo, given: A.}], issued: {date-parts: [[2010]]}}
+      - {id: ka, title: Aardvark kidneys, container-title: J,
+         author: [{family: Kuo, given: A.}], issued: {date-parts: [[2010]]}}
+      - {id: uncited, title: "Never cited [x] _y_", container-title: J,
+         author: [{family: Abel, given: A.}], issued: {date-parts: [[2020]]}}
+"""
+
+
+@pytest.fixture(scope="module")
+def apa_page(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("apa")
+    record = write_case(tmp_path, "apa", APA_RECORD)
+    return Renderer().case_page(read_case(record, tmp_path / "cases"))
+
+
+def in_text(page: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", s) for s in re.findall(r'<span class="gr-cite">(.*?)</span>', page)]
+
+
+def test_apa_prints_author_and_year_in_parentheses(apa_page):
+    assert in_text(apa_page) == [
+        "(Fessler, 2000)",
+        "(Nauta &amp; Fibbe, 2007, p. 12)",
+        "(R Core Team, 2023)",
+        "(Sun et al., 2007, 2009; Zamora et al., 1997)",
+        "(Kuo, 2010a, 2010b)",
+    ]
+    assert '<sup class="gr-cite">' not in apa_page
+    assert "One author <span class=\"gr-cite\">(" in apa_page  # the space is kept
+
+
+def test_apa_citations_link_to_entries_and_entries_link_back(apa_page):
+    assert '<a href="#ref-fessler" id="cite-fessler">Fessler, 2000</a>' in apa_page
+    assert '<a href="#ref-sun2007" id="cite-sun2007">Sun et al., 2007</a>, ' \
+           '<a href="#ref-sun2009" id="cite-sun2009">2009</a>' in apa_page
+    for key in ("fessler", "nauta", "rcore", "sun2007", "sun2009", "zamora", "ka", "kb"):
+        assert f'<a class="gr-backref" href="#cite-{key}"' in apa_page
+    assert 'href="#cite-uncited"' not in apa_page
+
+
+def test_apa_list_is_alphabetical_unnumbered_with_year_letters(apa_page):
+    assert '<ul class="gr-references">' in apa_page and '<ol class="gr-references">' not in apa_page
+    order = re.findall(r'<li id="ref-(\w+)">', apa_page)
+    assert order == ["uncited", "fessler", "ka", "kb", "nauta", "rcore", "sun2007", "sun2009",
+                     "zamora"]
+    entries = dict(re.findall(r'<li id="ref-(\w+)">(.*?)</li>', apa_page))
+    assert entries["ka"].startswith("Kuo, A. (2010a). Aardvark kidneys.")
+    assert entries["kb"].startswith("Kuo, A. (2010b). Zebra kidneys.")
+
+
+def test_apa_code_span_is_not_a_citation(apa_page):
+    assert "<code>[@zz]</code>" in apa_page
+
+
+def test_reference_list_survives_python_markdown_with_specials_as_text(apa_page):
+    """MkDocs runs the page through Python-Markdown: the list is a raw HTML block, so `*`,
+    `_` and `[ ]` in a title stay text and `<b>` stays escaped."""
+    import markdown
+
+    html = markdown.markdown(apa_page.split("## References", 1)[1], extensions=["attr_list"])
+    entries = dict(re.findall(r'<li id="ref-(\w+)">(.*?)</li>', html))
+    assert "Immunomodulation *and* &lt;b&gt;stromal&lt;/b&gt; cells" in entries["nauta"]
+    assert "Never cited [x] _y_" in entries["uncited"]
+    assert "<b>" not in html and "<strong>and" not in html
+
+
+@pytest.mark.parametrize("style", ["vancouver", "ama"])
+def test_numeric_styles_number_as_nature_does(tmp_path, monkeypatch, style):
+    monkeypatch.chdir(tmp_path)
+    record = write_case(tmp_path, "cites", RECORD.replace("title: Citations",
+                                                          f"title: Citations\n    style: {style}"))
+    page = Renderer().case_page(read_case(record, tmp_path / "cases"))
+    assert superscripts(page) == ["1", "2,3", "2", "1–4", "4"]
+    assert re.findall(r'<li id="ref-(\w+)">', page) == ["c", "a", "b", "e", "d"]
+    assert '<ol class="gr-references">' in page

@@ -86,9 +86,9 @@ def test_html_text_has_accents_and_greek_as_they_are():
 
 
 def test_styles_and_unknown_style():
-    assert STYLES == ("nature",)
-    with pytest.raises(UnknownStyleError, match="vancouver"):
-        format_reference(article(), "vancouver")
+    assert STYLES == ("nature", "vancouver", "ama", "apa")
+    with pytest.raises(UnknownStyleError, match="nature, vancouver, ama, apa"):
+        format_reference(article(), "harvard")
     with pytest.raises(ValueError):
         format_references([article()], "no-such-style")
 
@@ -157,7 +157,7 @@ def test_name_particles_kept_as_given(name, expected):
 
 def test_name_suffix():
     assert format_name({"family": "King", "given": "Martin Luther", "suffix": "Jr"}) \
-        == "King, M. L., Jr"
+        == "King, M. L., Jr"  # the default rules; Nature's own rules print "King, M. L. Jr"
 
 
 def test_name_literal_non_ascii_and_odd_shapes():

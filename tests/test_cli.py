@@ -16,7 +16,7 @@ SCHEMA_FIELDS = [
     "patient_perspective", "figures", "tables", "references", "abbreviations",
     "acknowledgements", "funding", "competing_interests", "author_contributions",
     "data_availability", "ethics_approval", "consent", "license", "source", "style",
-    "teaching", "schema_version", "id",
+    "teaching", "schema_version", "id", "check",
 ]
 
 
@@ -79,17 +79,22 @@ def test_example_cases_validate_against_the_schema_and_typos_do_not(capsys):
         jsonschema.validate({"title": "T", "abstract": {"bakground": "x"}}, schema)
 
 
-# --------------------------------------------------------------------------- new
+# --------------------------------------------------------------------------- add
+# (`grandrounds new DIR`, the site scaffold, is tested in test_check.py)
 
 
-def test_new_creates_a_record_that_passes_check(site, capsys):
-    code, out, err = run_cli(capsys, "new", "my-case", "--title", "Fever: a case of Crohn's")
+def test_add_creates_a_draft_that_checks_with_only_care_warnings(site, capsys):
+    code, out, err = run_cli(capsys, "add", "Fever: a case of Crohn's", "--id", "my-case")
     assert code == 0, err
     record = site / "cases" / "my-case.yaml"
     assert record.is_file()
     assert "created cases/my-case.yaml" in err
-    code, out, err = run_cli(capsys, "check")
-    assert (code, out) == (0, "")
+    assert record.read_text(encoding="utf-8").startswith(
+        "# yaml-language-server: $schema=../schema/case.schema.json\n")
+    code, out, err = run_cli(capsys, "check", "--strict")
+    assert code == 1  # a skeleton is not finished: CARE items are missing
+    assert out and all(": warning: care/" in line for line in out.splitlines()), out
+    assert run_cli(capsys, "check")[0] == 0
     from grandrounds.library import read_case
 
     case = read_case(Path("cases/my-case.yaml"), Path("cases"))
@@ -98,48 +103,58 @@ def test_new_creates_a_record_that_passes_check(site, capsys):
     assert case.status == "draft"
 
 
-def test_new_without_title_uses_the_id(site, capsys):
-    assert run_cli(capsys, "new", "acute-gout")[0] == 0
+def test_add_makes_the_file_name_from_the_title(site, capsys):
+    assert run_cli(capsys, "add", "Acute gout in a café owner")[0] == 0
     from grandrounds.library import read_case
 
-    assert read_case(Path("cases/acute-gout.yaml"), Path("cases")).title == "Acute gout"
+    case = read_case(Path("cases/acute-gout-in-a-cafe-owner.yaml"), Path("cases"))
+    assert case.title == "Acute gout in a café owner"
 
 
-def test_new_refuses_an_existing_id(site, capsys):
+def test_add_refuses_an_existing_record_and_force_replaces_it(site, capsys):
     record = write_case(site, "taken", "title: Mine\nabstract: Keep me.\n")
     before = record.read_bytes()
-    code, out, err = run_cli(capsys, "new", "taken")
-    assert code == 2
-    assert "cases/taken.yaml already exists" in err
+    code, out, err = run_cli(capsys, "add", "Taken")
+    assert code == 1
+    assert "cases/taken.yaml already exists" in err and "--force" in err
     assert record.read_bytes() == before
     assert "Traceback" not in out + err
+    assert run_cli(capsys, "add", "Taken", "--force")[0] == 0
+    assert record.read_text(encoding="utf-8").startswith("# yaml-language-server:")
+    assert [p.name for p in (site / "cases").iterdir()] == ["taken.yaml"]  # no temporary file left
 
 
 @pytest.mark.parametrize("name, text", [
     ("other", "title: Mine\nabstract: Y\nid: taken\n"),
     ("taken.yml", "title: Mine\nabstract: Y\n"),
 ])
-def test_new_refuses_an_id_used_by_another_record(site, capsys, name, text):
+def test_add_refuses_an_id_used_by_another_record(site, capsys, name, text):
     write_case(site, name, text)
-    code, out, err = run_cli(capsys, "new", "taken")
-    assert code == 2
+    code, out, err = run_cli(capsys, "add", "Taken")
+    assert code == 1
     assert not (site / "cases" / "taken.yaml").exists()
 
 
 @pytest.mark.parametrize("reserved", ["index", "tags", "specialties", "search"])
-def test_new_refuses_a_reserved_id(site, capsys, reserved):
-    code, out, err = run_cli(capsys, "new", reserved)
+def test_add_refuses_a_reserved_id(site, capsys, reserved):
+    code, out, err = run_cli(capsys, "add", reserved.capitalize())
     assert code == 2
     assert f"'{reserved}' cannot be a case id" in err
     assert list((site / "cases").iterdir()) == []
 
 
 @pytest.mark.parametrize("bad", ["Bad Id", "_leading", "a/b", "../escape", "caf\u00e9"])
-def test_new_refuses_an_invalid_id(site, capsys, bad):
-    code, out, err = run_cli(capsys, "new", bad)
+def test_add_refuses_an_invalid_id(site, capsys, bad):
+    code, out, err = run_cli(capsys, "add", "A title", "--id", bad)
     assert code == 2
     assert list((site / "cases").iterdir()) == []
     assert not (site / "escape.yaml").exists()
+
+
+def test_add_refuses_a_title_without_letters(site, capsys):
+    code, out, err = run_cli(capsys, "add", "???")
+    assert code == 2
+    assert "--id" in err
 
 
 # --------------------------------------------------------------------------- render

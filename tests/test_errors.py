@@ -6,6 +6,8 @@ so paths print relative (`cases/x.yaml:3:1: ...`).
 
 from __future__ import annotations
 
+import re
+
 import json
 import shutil
 from pathlib import Path
@@ -26,10 +28,13 @@ def site(tmp_path, monkeypatch):
 
 
 def check(capsys, *paths: str) -> tuple[int, list[str], str]:
-    """`grandrounds check PATHS`: (exit code, problem lines, stderr); never a traceback."""
+    """`grandrounds check PATHS`: (exit code, error lines, stderr); never a traceback.
+    Error lines are given as `file:line:col: what; how to fix` (their `error: CODE:` part
+    and lint warnings such as missing CARE items are tested in test_check.py)."""
     code, out, err = run_cli(capsys, "check", *paths)
     assert "Traceback" not in out + err
-    return code, out.splitlines(), err
+    lines = [re.sub(r": error: [\w/-]+: ", ": ", line, count=1) for line in out.splitlines() if ": error: " in line]
+    return code, lines, err
 
 
 def only_problem(capsys, path: str) -> str:
@@ -82,7 +87,7 @@ def test_unknown_top_level_key_without_close_match_lists_allowed_keys(site, caps
         abstract: Y
         zzqqxx: 1
     """)
-    allowed = ("abbreviations, abstract, acknowledgements, author_contributions, authors, codes, "
+    allowed = ("abbreviations, abstract, acknowledgements, author_contributions, authors, check, codes, "
                "competing_interests, consent, data_availability, date, diagnosis, discussion, "
                "ethics_approval, figures, funding, id, introduction, investigations, keywords, "
                "learning_points, license, management, outcome, patient, patient_perspective, "

@@ -185,7 +185,7 @@ def test_empty_sections_are_left_out(cases_dir):
                     "## Learning points", "## Figures", "## Tables", "## Abbreviations",
                     "## Consent", "## Cite the original", "## Funding"):
         assert heading not in page
-    assert headings(page) == ["Abstract"]
+    assert headings(page) == ["Abstract", "Cite this summary"]  # always: the summary's own citation
     assert headings(page, 1) == ["Only a title"]
     assert "<p>Only an abstract.</p>" in page
 
@@ -202,14 +202,14 @@ def test_empty_lists_and_blank_diagnosis_are_left_out(cases_dir):
         diagnosis:
           certainty: probable
     """))
-    assert headings(page) == ["Abstract"]
+    assert headings(page) == ["Abstract", "Cite this summary"]  # always: the summary's own citation
 
 
 def test_present_sections_in_order(pages):
     assert headings(pages["dah-sle-msc.md"]) == [
         "Abstract", "Case presentation", "Timeline", "Investigations", "Diagnosis", "Management",
         "Outcome", "Discussion", "Learning points", "Abbreviations", "References",
-        "Cite the original"]
+        "Cite this summary", "Cite the original"]
 
 
 def test_structured_abstract_keeps_the_record_key_order(cases_dir):
@@ -268,7 +268,7 @@ def test_source_with_a_doi_in_a_new_case(cases_dir):
           issued: {date-parts: [[2020]]}
           DOI: 10.1136/bmj.m1
     """))
-    assert headings(page) == ["Abstract", "Cite the original"]
+    assert headings(page) == ["Abstract", "Cite this summary", "Cite the original"]
     assert 'href="https://doi.org/10.1136/bmj.m1"' in page
 
 
@@ -430,3 +430,34 @@ def test_disclaimer_rendered_when_set(cases_dir):
     page = render_case(case, disclaimer="For *teaching* only.")
     assert '<aside class="gr-disclaimer" data-search-exclude>' in page
     assert "<p>For <em>teaching</em> only.</p>" in page
+
+
+def test_reveal_blocks_have_no_blank_line_and_the_right_prompts(cases_dir):
+    """A `<details>` block with a blank line inside would end early in CommonMark
+    (`grandrounds render --out` pages for other generators)."""
+    page = render_case(tmp_case(cases_dir, """
+        title: T
+        abstract: {background: B, diagnosis: D, treatment: Tr, outcome: O}
+        diagnosis: {final: Final, differential: [One, Two], reasoning: "Why.\\n\\nMore why."}
+        management: [{intervention: Rest}]
+        outcome: Well.
+        teaching: {hide: [diagnosis, management, outcome]}
+    """))
+    blocks = re.findall(r'<details class="question gr-reveal" data-section="([^"]+)">\n<summary>([^<]+)</summary>\n(.*?)</details>',
+                        page, re.S)
+    assert [(s, p) for s, p, _ in blocks] == [
+        ("abstract-diagnosis", "What is the diagnosis?"), ("abstract-treatment", "How would you manage this?"),
+        ("abstract-outcome", "What happened next?"), ("diagnosis", "What is the diagnosis?"),
+        ("management", "How would you manage this?"), ("outcome", "What happened next?")]
+    assert all("\n\n" not in body and body.strip() for _, _, body in blocks)
+    for anchor in ("abstract-diagnosis", "abstract-treatment", "abstract-outcome", "diagnosis", "management", "outcome"):
+        assert f"#{anchor} data-search-exclude }}" in page
+    assert "#abstract-background }" in page  # not hidden
+
+
+def test_site_default_teaching_hide_applies_unless_the_record_sets_its_own(cases_dir):
+    default = tmp_case(cases_dir, "title: T\nabstract: A\ndiagnosis: {final: F}\n", name="a")
+    opted_out = tmp_case(cases_dir, "title: T\nabstract: A\ndiagnosis: {final: F}\nteaching: {hide: []}\n", name="b")
+    assert 'data-section="diagnosis"' in render_case(default, teaching_hide=("diagnosis",))
+    assert "gr-reveal" not in render_case(opted_out, teaching_hide=("diagnosis",))
+    assert "gr-reveal" not in render_case(default)

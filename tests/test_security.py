@@ -167,8 +167,8 @@ def test_check_reports_refusals_without_traceback(site, capsys):
     code, out, err = run_cli(capsys, "check")
     assert code == 1
     assert "Traceback" not in out + err
-    assert out.splitlines()[0].startswith("cases/latin.yaml:3:4: not valid UTF-8")
-    assert out.splitlines()[1].startswith("cases/tag.yaml:1:8: YAML tag")
+    assert out.splitlines()[0].startswith("cases/latin.yaml:3:4: error: schema: not valid UTF-8")
+    assert out.splitlines()[1].startswith("cases/tag.yaml:1:8: error: schema: YAML tag")
 
 
 # --------------------------------------------------------------------------- HTML in fields

@@ -19,7 +19,9 @@ from conftest import (GOLDEN, PNG_1PX, ROOT, SEED_NATURE_LINES, Node, article, b
 from grandrounds.library import load_library
 from grandrounds.markup import markdown_to_text
 from grandrounds.model import Case
-from grandrounds.render import all_tags, display_name, patient_line, slugify, tag_anchor
+from grandrounds.related import related_cases
+from grandrounds.render import (all_tags, case_features, display_name, hidden_sections, patient_line, slugify,
+                                tag_anchor)
 
 ORIGIN = "http://site.invalid/"
 
@@ -49,6 +51,7 @@ CASES = _repository_cases()
 PUBLISHED = [c for c in CASES if c.status == "published"]
 DRAFTS = [c for c in CASES if c.status == "draft"]
 BY_ID = {c.slug: c for c in CASES}
+RELATED = related_cases([case_features(c) for c in PUBLISHED])  # ids; tests/test_related.py checks the scores
 SEED = "dah-sle-msc"
 BROKEN_TITLE = "elderly-hyponatraemia-siadh"  # a title YAML must quote (it has a colon)
 
@@ -95,7 +98,9 @@ def expected_sections(case: Case) -> list[str]:
         ("Data availability", case.data_availability),
         ("Ethics approval", case.ethics_approval),
         ("Consent", consent and (consent.obtained or consent.statement or consent.by != "not-stated")),
+        ("Cite this summary", True),
         ("Cite the original", case.source),
+        ("Related cases", RELATED.get(case.slug)),
     ]
     return [title for title, present in wanted if present]
 
@@ -278,7 +283,10 @@ def test_home_table_lists_every_published_case(site):
         specialties = [(a.squashed(), resolve("", a.get("href"))) for a in cells[1].find_all("a")]
         assert specialties == [(display_name(s), f"specialties/{slugify(s)}/") for s in case.specialties]
         assert cells[2].squashed() == patient_line(case)
-        assert cells[3].squashed() == markdown_to_text(case.final_diagnosis)
+        if "diagnosis" in hidden_sections(case):  # teaching mode: not named before the reveal
+            assert cells[3].squashed() == "on the case page"
+        else:
+            assert cells[3].squashed() == markdown_to_text(case.final_diagnosis)
         assert cells[4].squashed() == (case.year or "")
 
 
@@ -340,13 +348,15 @@ def test_navigation_lists_home_specialties_and_tags_only(site):
         # (the current page's own table of contents is nested in the nav: its links are #anchors)
         links = {urldefrag(resolve(url, a.get("href")))[0] for a in nav.find_all("a", cls="md-nav__link")}
         specialties = {f"specialties/{p.name}/" for p in (site / "specialties").iterdir()}
-        assert links == {""} | {"tags/"} | specialties, url
+        assert links == {""} | {"tags/", "bibliography/"} | specialties, url
         for case in CASES:
             assert f"{case.slug}/" not in links
 
 
 def test_no_record_sources_in_the_site(site):
-    assert not [p for p in site.rglob("*") if p.suffix in (".yaml", ".yml", ".bib", ".ris")]
+    # (cite/ holds the generated citation downloads, not sources)
+    assert not [p for p in site.rglob("*") if p.suffix in (".yaml", ".yml", ".bib", ".ris") and p.parent != site / "cite"]
+    assert not list(site.rglob("anti-nmda-encephalitis.bib"))  # the example's reference file
 
 
 def test_the_draft_is_not_built(site):
@@ -375,9 +385,16 @@ def test_search_index_has_abstract_sections_and_diagnosis(site, case_id):
         assert markdown_to_text(case.abstract)[:60] in text
     else:
         for key, value in case.abstract.items():
-            text = strip_tags(entries[f"{case_id}/#abstract-{key.replace('_', '-')}"]["text"])
+            location = f"{case_id}/#abstract-{key.replace('_', '-')}"
+            if key in hidden_sections(case):  # teaching mode: left out of search
+                assert location not in entries
+                continue
+            text = strip_tags(entries[location]["text"])
             assert markdown_to_text(value)[:60] in text, key
-    if case.final_diagnosis:
+    if case.final_diagnosis and "diagnosis" in hidden_sections(case):
+        assert f"{case_id}/#diagnosis" not in entries
+        assert not [e for e in entries.values() if markdown_to_text(case.final_diagnosis) in strip_tags(e["text"])]
+    elif case.final_diagnosis:
         assert markdown_to_text(case.final_diagnosis) in strip_tags(entries[f"{case_id}/#diagnosis"]["text"])
 
 
@@ -510,7 +527,7 @@ def test_render_out_writes_the_golden_markdown_and_copies_figures(tmp_path, monk
     code, out, err = run_cli(capsys, "render", "--out", "rendered", "--drafts")
     assert code == 0, out + err
     rendered = project / "rendered"
-    goldens = sorted(p for p in GOLDEN.glob("*.md") if p.stem not in ("index", "tags"))
+    goldens = sorted(p for p in GOLDEN.glob("*.md") if p.stem not in ("index", "tags", "bibliography"))
     assert {p.stem for p in goldens} == {c.slug for c in CASES}
     for golden in goldens:
         assert (rendered / golden.name).read_text(encoding="utf-8") == golden.read_text(encoding="utf-8"), golden.name
@@ -568,3 +585,339 @@ def test_every_internal_link_resolves_without_directory_urls(tmp_path_factory):
     home = read_html(site_dir / "index.html")
     assert any(a.get("href") == "dah-sle-msc.html" for a in home.find_all("a"))
     assert _broken_internal_links(site_dir) == []
+
+
+# --------------------------------------------------------------------------- site features
+# (issue 6: teaching reveal, home filters, related cases, timeline, head metadata, feed,
+# fonts). The DOM names are the contract the browser tests (tests/test_browser.py) use.
+
+HIDDEN_CASE = "anti-nmda-encephalitis"  # the example with `teaching: {hide: [diagnosis]}`
+
+
+def hidden_texts(case: Case) -> list[str]:
+    """Text that must not appear before the reveal: the final diagnosis and the abstract's
+    diagnosis part (their first 40 characters)."""
+    texts = [markdown_to_text(case.final_diagnosis)]
+    if isinstance(case.abstract, dict) and "diagnosis" in case.abstract:
+        texts.append(markdown_to_text(case.abstract["diagnosis"]))
+    return [t[:40] for t in texts]
+
+
+def jsonld(doc: Node) -> dict:
+    script = doc.find("script", id_="gr-jsonld")
+    assert script is not None and script.get("type") == "application/ld+json"
+    return json.loads(script.text())
+
+
+def meta_content(doc: Node, **attrs: str) -> list[str]:
+    return [m.get("content") for m in doc.find_all("meta", **attrs)]
+
+
+def test_example_teaching_case_hides_its_diagnosis():
+    case = BY_ID[HIDDEN_CASE]
+    assert hidden_sections(case) == {"diagnosis"}
+    assert not any(t.lower() in case.title.lower() for t in ("nmda", "encephalitis", "teratoma"))
+
+
+def test_hidden_sections_are_closed_reveal_blocks(site):
+    body = article(page(site, HIDDEN_CASE))
+    blocks = body.find_all("details", cls="gr-reveal")
+    assert [b.get("data-section") for b in blocks] == ["abstract-diagnosis", "diagnosis"]
+    case = BY_ID[HIDDEN_CASE]
+    for block in blocks:
+        assert "question" in block.classes and "open" not in block.attrs
+        assert block.find("summary").squashed() == "What is the diagnosis?"
+    assert markdown_to_text(case.final_diagnosis) in blocks[1].squashed()
+    assert markdown_to_text(case.abstract["diagnosis"])[:40] in blocks[0].squashed()
+    for heading_id in ("abstract-diagnosis", "diagnosis"):
+        assert "data-search-exclude" in body.find(id_=heading_id).attrs
+    for case_id in PUBLISHED_IDS:
+        if case_id != HIDDEN_CASE:
+            assert not article(page(site, case_id)).find_all("details", cls="gr-reveal"), case_id
+
+
+def test_hidden_diagnosis_is_absent_wherever_a_learner_looks_first(site):
+    case = BY_ID[HIDDEN_CASE]
+    doc = page(site, HIDDEN_CASE)
+    home_row = next(tr for tr in page(site, "").find("table", id_="gr-cases").find_all("tr", cls="gr-case")
+                    if case.title in tr.squashed())
+    places = {
+        "search index": " ".join(strip_tags(d["text"]) + " " + d["title"] for d in search_docs(site)),
+        "home table row": home_row.squashed() + " " + " ".join(str(v) for v in home_row.attrs.values()),
+        "meta description": " ".join(meta_content(doc, name="description")),
+        "og:description": " ".join(meta_content(doc, property="og:description")),
+        "JSON-LD": json.dumps(jsonld(doc), ensure_ascii=False),
+        "feed": (site / "feed.xml").read_text(encoding="utf-8"),
+        "related blurbs": " ".join(s.squashed() for c in PUBLISHED_IDS
+                                   for s in article(page(site, c)).find_all("section", cls="gr-related")),
+    }
+    for place, text in places.items():
+        for hidden in hidden_texts(case):
+            assert hidden.lower() not in text.lower(), place
+    assert "about" not in jsonld(doc)
+    assert case.title in places["related blurbs"]  # it is listed, without its diagnosis
+    assert markdown_to_text(BY_ID[SEED].final_diagnosis) in strip_tags(json.dumps(jsonld(page(site, SEED))))
+
+
+def test_learning_points_are_a_highlighted_block(site):
+    for case_id in PUBLISHED_IDS:
+        case = BY_ID[case_id]
+        block = article(page(site, case_id)).find("div", cls="gr-learning-points")
+        if not case.learning_points:
+            assert block is None
+            continue
+        assert {"admonition", "tip"} <= set(block.classes)
+        assert block.find("p", cls="admonition-title").squashed() == "Learning points"
+        assert len(block.find("ul").find_all("li")) == len(case.learning_points)
+
+
+def test_timeline_is_a_vertical_list(site):
+    for case_id in PUBLISHED_IDS:
+        case = BY_ID[case_id]
+        timeline = article(page(site, case_id)).find("ol", cls="gr-timeline")
+        if not case.timeline:
+            assert timeline is None
+            continue
+        items = timeline.find_all("li")
+        assert [li.find(cls="gr-timeline-when").squashed() for li in items] == [t.when for t in case.timeline]
+        assert [li.find(cls="gr-timeline-event").squashed() for li in items] == \
+            [markdown_to_text(t.event) for t in case.timeline]
+
+
+EXPECTED_FACETS = {  # by hand from the records (DESIGN.md's age bands)
+    "anti-nmda-encephalitis": ("neurology psychiatry", "case-report", "female", "adult", "2024"),
+    "dah-sle-msc": ("rheumatology respiratory-medicine", "case-study", "female", "adult", "2010"),
+    "elderly-hyponatraemia-siadh": ("endocrinology geriatric-medicine", "case-report", "female", "older-adult", "2024"),
+    "pediatric-kawasaki-incomplete": ("paediatrics cardiology", "case-report", "male", "child", "2025"),
+}
+
+
+def test_home_filter_form_and_row_facets(site):
+    doc = page(site, "")
+    form = doc.find("form", id_="gr-filters")
+    assert form is not None and "gr-filters" in form.classes and "hidden" in form.attrs  # shown by the script
+    options = {}
+    for name in ("specialty", "type", "sex", "age", "year"):
+        select = form.find("select", id_=f"gr-filter-{name}")
+        assert select is not None and select.get("name") == name
+        options[name] = [o.get("value") for o in select.find_all("option")]
+    assert options["age"] == ["", "child", "adult", "older-adult"]
+    assert options["year"] == ["", "2025", "2024", "2010"]
+    assert options["type"] == ["", "case-report", "case-study"]
+    assert options["sex"] == ["", "female", "male"]
+    assert "respiratory-medicine" in options["specialty"]
+    query = form.find("input", id_="gr-filter-q")
+    assert query.get("type") == "search" and query.get("name") == "q"
+    assert doc.find(id_="gr-count").squashed() == f"{len(PUBLISHED)} of {len(PUBLISHED)} cases"
+    rows = doc.find("table", id_="gr-cases").find("tbody").find_all("tr")
+    assert len(rows) == len(PUBLISHED) and all("gr-case" in r.classes for r in rows)
+    facets = {}
+    for row in rows:
+        case_id = resolve("", row.find("a").get("href")).rstrip("/")
+        facets[case_id] = tuple(row.get(f"data-{k}") for k in ("specialty", "type", "sex", "age", "year"))
+        text = row.get("data-text")
+        assert text == text.lower() and BY_ID[case_id].title.lower() in text
+        assert all(t.lower() in text for t in BY_ID[case_id].tags)
+        assert "hidden" not in row.attrs
+    assert facets == EXPECTED_FACETS
+    kawasaki = next(r for r in rows if "kawasaki" in r.get("data-text"))
+    assert "coronary" in kawasaki.get("data-text")  # its diagnosis is searchable (not hidden)
+
+
+def test_home_page_loads_the_filter_script_from_the_site(site):
+    doc = page(site, "")
+    sources = [s.get("src") for s in doc.find_all("script") if s.get("src")]
+    assert any(resolve("", s) == "assets/grandrounds.js" for s in sources)
+    assert (site / "assets" / "grandrounds.js").is_file()
+
+
+EXPECTED_RELATED = {  # by hand: the shared tag "fictional teaching case", ties to the newer date
+    "anti-nmda-encephalitis": ["pediatric-kawasaki-incomplete", "elderly-hyponatraemia-siadh"],
+    "elderly-hyponatraemia-siadh": ["pediatric-kawasaki-incomplete", "anti-nmda-encephalitis"],
+    "pediatric-kawasaki-incomplete": ["anti-nmda-encephalitis", "elderly-hyponatraemia-siadh"],
+    "dah-sle-msc": [],
+}
+
+
+@pytest.mark.parametrize("case_id", PUBLISHED_IDS)
+def test_related_cases_section(site, case_id):
+    body = article(page(site, case_id))
+    sections = body.find_all("section", cls="gr-related")
+    if not EXPECTED_RELATED[case_id]:
+        assert not sections
+        return
+    (section,) = sections
+    assert section.find("h2", id_="related-cases").squashed() == "Related cases"
+    links = section.find("ul", cls="gr-related-list").find_all("a")
+    assert len(links) <= 5
+    assert [resolve(f"{case_id}/", a.get("href")) for a in links] == [f"{i}/" for i in EXPECTED_RELATED[case_id]]
+    assert [a.squashed() for a in links] == [BY_ID[i].title for i in EXPECTED_RELATED[case_id]]
+
+
+def test_related_cases_are_out_of_the_search_index(site):
+    assert not [d for d in search_docs(site) if "Related cases" in d["title"]]
+
+
+@pytest.mark.parametrize("case_id", PUBLISHED_IDS)
+def test_case_page_head_metadata(site, case_id):
+    case = BY_ID[case_id]
+    doc = page(site, case_id)
+    data = jsonld(doc)
+    assert data["@type"] == "MedicalScholarlyArticle" and data["headline"] == case.title
+    assert meta_content(doc, name="citation_title") == [case.title]
+    assert meta_content(doc, name="citation_author") == [a.name for a in case.authors]
+    assert meta_content(doc, name="citation_doi") == []
+    assert meta_content(doc, property="og:title") == [case.title]
+    assert meta_content(doc, property="og:type") == ["article"]
+    assert meta_content(doc, property="og:url") == []  # the example site has no site_url
+    assert meta_content(doc, property="og:description") == meta_content(doc, name="description")
+
+
+def test_every_page_links_the_feed_and_the_fonts(site):
+    for path in site.rglob("*.html"):
+        if path.name == "404.html":
+            continue
+        url = path.parent.relative_to(site).as_posix() + "/" if path.parent != site else ""
+        doc = read_html(path)
+        feeds = [l for l in doc.find_all("link", rel="alternate") if l.get("type") == "application/atom+xml"]
+        assert len(feeds) == 1 and resolve(url, feeds[0].get("href")) == "feed.xml", path
+        sheets = [resolve(url, l.get("href")) for l in doc.find_all("link", rel="stylesheet")]
+        assert "assets/fonts.css" in sheets and "assets/grandrounds.css" in sheets, path
+
+
+def test_site_feed(site):
+    import xml.etree.ElementTree as ET
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ET.fromstring((site / "feed.xml").read_bytes())
+    entries = root.findall(f"{atom}entry")
+    assert [e.find(f"{atom}title").text for e in entries] == \
+        [c.title for c in sorted(PUBLISHED, key=lambda c: c.date or "", reverse=True)]
+    for entry in entries:
+        assert (site / resolve("", entry.find(f"{atom}link").get("href")) / "index.html").is_file()
+
+
+def test_font_files_are_in_the_site_and_set_as_the_text_font(site):
+    fonts_css = (site / "assets" / "fonts.css").read_text(encoding="utf-8")
+    urls = re.findall(r"url\(['\"]?([^'\")]+)['\"]?\)", fonts_css)
+    assert urls
+    for url in urls:
+        assert not re.match(r"[a-z]+:", url), url  # served by the site
+        assert (site / "assets" / url).is_file(), url
+    families = set(re.findall(r"font-family:\s*['\"]([^'\"]+)['\"]", fonts_css))
+    text_font = re.search(r"--md-text-font:\s*['\"]([^'\"]+)['\"]", (site / "assets" / "grandrounds.css").read_text())
+    assert text_font and text_font.group(1) in families
+
+
+def test_pages_request_nothing_from_other_hosts(site):
+    for path in site.rglob("*.html"):
+        doc = read_html(path)
+        loaded = [s.get("src") for s in doc.find_all("script") if s.get("src")]
+        loaded += [l.get("href") for l in doc.find_all("link")
+                   if set((l.get("rel") or "").split()) & {"stylesheet", "preload", "icon", "modulepreload"}]
+        loaded += [i.get("src") for i in doc.find_all("img")]
+        assert not [u for u in loaded if re.match(r"(https?:)?//", u or "")], path
+
+
+def _prepare_teaching(project: Path) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "      style: nature\n" in text
+    config.write_text(text.replace("      style: nature\n", "      style: nature\n      teaching_hide: [management]\n")
+                      + "\nsite_url: https://example.org/library/\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def teaching(tmp_path_factory) -> Path:
+    """The example project with the site-wide option `teaching_hide: [management]` and a site_url."""
+    return build_project(tmp_path_factory.mktemp("teaching"), _prepare_teaching)
+
+
+def test_site_wide_teaching_default_and_record_override(teaching):
+    for case in PUBLISHED:
+        body = article(page(teaching, case.slug))
+        sections = [b.get("data-section") for b in body.find_all("details", cls="gr-reveal")]
+        if case.slug == HIDDEN_CASE:  # its own `teaching.hide` wins over the site default
+            assert sections == ["abstract-diagnosis", "diagnosis"]
+            continue
+        assert ("management" in sections) == bool(case.management), case.slug
+        block = body.find("details", data_section="management")
+        if block is not None:
+            assert block.find("summary").squashed() == "How would you manage this?"
+            assert "open" not in block.attrs
+        if isinstance(case.abstract, dict) and "treatment" in case.abstract:
+            assert "abstract-treatment" in sections
+    locations = {d["location"] for d in search_docs(teaching)}
+    assert "dah-sle-msc/#management" not in locations and "dah-sle-msc/#diagnosis" in locations
+
+
+def test_site_wide_teaching_default_hides_the_diagnosis_column(tmp_path_factory):
+    def prepare(project: Path) -> None:
+        _prepare_teaching(project)
+        config = project / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "teaching_hide: [management]", "teaching_hide: [diagnosis]"), encoding="utf-8")
+    site_dir = build_project(tmp_path_factory.mktemp("teaching-dx"), prepare)
+    _, rows = home_rows(site_dir)
+    assert [cells[3].squashed() for cells in rows] == ["on the case page"] * len(PUBLISHED)
+    feed = (site_dir / "feed.xml").read_text(encoding="utf-8")
+    for case in PUBLISHED:
+        for hidden in hidden_texts(case):
+            assert hidden not in " ".join(c.squashed() for r in rows for c in r)
+        if isinstance(case.abstract, dict) and "diagnosis" in case.abstract:
+            assert markdown_to_text(case.abstract["diagnosis"])[:40] not in feed
+
+
+def test_absolute_urls_in_metadata_with_a_site_url(teaching):
+    doc = page(teaching, SEED)
+    url = "https://example.org/library/dah-sle-msc/"
+    assert meta_content(doc, property="og:url") == [url]
+    assert meta_content(doc, name="citation_abstract_html_url") == [url]
+    assert jsonld(doc)["url"] == url
+    feed = (teaching / "feed.xml").read_text(encoding="utf-8")
+    assert "<id>https://example.org/library/dah-sle-msc/</id>" in feed
+
+
+DIRTY_REBUILD = r"""
+import json, os, sys, time
+from pathlib import Path
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+root = Path(sys.argv[1]); site = root / "site"
+os.chdir(root)
+def config():
+    return load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
+first = config()
+first.plugins.on_startup(command="serve", dirty=True)
+build(first, serve_url="http://127.0.0.1:8000/", dirty=True)
+outputs = [p for p in site.rglob("*") if p.is_file() and p.suffix in (".html", ".xml") and "sitemap" not in p.name]
+before = {p: p.stat().st_mtime_ns for p in outputs}
+time.sleep(0.05)
+record = root / "cases" / "pediatric-kawasaki-incomplete.yaml"
+text = record.read_text(encoding="utf-8")
+old = "title: Incomplete Kawasaki disease in a 14-month-old boy with six days of fever"
+assert old in text
+record.write_text(text.replace(old, "title: A renamed case"), encoding="utf-8")
+build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
+print(json.dumps(sorted(p.relative_to(site).as_posix() for p, t in before.items() if p.stat().st_mtime_ns != t)))
+"""
+
+
+def test_dirty_rebuild_rewrites_only_the_pages_that_show_the_edited_case(tmp_path):
+    """As `mkdocs serve --dirty` does: one plugin for both builds. A new title changes the
+    case page, the listings that show it, the related lists that name it and the feed."""
+    import subprocess
+    import sys
+    project = copy_project(tmp_path / "project")
+    result = subprocess.run([sys.executable, "-c", DIRTY_REBUILD, str(project)], capture_output=True,
+                            text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rewritten = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    must = {"pediatric-kawasaki-incomplete/index.html", "index.html", "tags/index.html",
+            "specialties/paediatrics/index.html", "specialties/cardiology/index.html", "feed.xml",
+            "anti-nmda-encephalitis/index.html", "elderly-hyponatraemia-siadh/index.html",
+            "draft-example/index.html"}  # serve shows drafts; its related list names the case
+    assert must <= rewritten
+    untouched = {"dah-sle-msc/index.html", "specialties/rheumatology/index.html",
+                 "specialties/neurology/index.html", "specialties/endocrinology/index.html"}
+    assert not untouched & rewritten, rewritten

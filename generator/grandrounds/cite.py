@@ -2,31 +2,47 @@
 
 Owns turning one reference (a CSL-JSON item as Zotero and pandoc export it, e.g. from
 `Case.reference_items()`) into a `FormattedReference`: the entry as safe inline HTML and
-as plain text, in a named journal style. It does not own loading or validating reference
-files (`load`, `model`), numbering, ordering or in-text citation markers, nor the page
-markup around an entry (`render`).
+as plain text, in a named journal style, and for author-year styles the in-text label
+("Nauta & Fibbe"), year ("2010a") and sort key that `markup.Citations` and `render` use.
+It does not own loading or validating reference files (`load`, `model`), numbering, the
+order of the list or the in-text markers (`markup`, `render`), nor the page markup around
+an entry (`render`).
 
-The formatter is written by hand rather than run through a CSL processor. citeproc-py
-with the official `nature.csl` gets only 6 of the 24 seed references
-(tests/fixtures/seed-references.*) right as given, does not read the `{"literal":
-"others"}` marker that ends a truncated author list, emits broken HTML, and costs 1.5-9 ms
-a reference; this direct formatter costs about 0.03 ms a reference and has no
-dependencies beyond the standard library.
+Styles (`STYLES`): `nature` (default), `vancouver` (NLM Citing Medicine as PubMed prints
+it), `ama` (AMA Manual of Style, 11th ed.) and `apa` (APA 7th ed.). Golden lists from the
+style guides' and PubMed's own examples are in tests/fixtures/styles/.
 
-Layering, so that more styles (vancouver, ama, apa) are small additions:
+Why not a CSL processor? citeproc-py with the official `nature.csl` gets only 6 of the 24
+seed references (tests/fixtures/seed-references.*) right as given, does not read the
+`{"literal": "others"}` marker that ends a truncated author list, emits broken HTML, and
+costs 1.5-9 ms a reference; the official vancouver/ama/apa CSL files would add their own
+gaps (NLM's abbreviated page ranges and "3rd" for III, APA's 2010a letters need the whole
+list). These direct formatters cost about 0.03-0.06 ms a reference in every style
+(benchmarks/bench_cite.py, 10,000 references a style; the numbers are in
+benchmarks/README.md) and depend on nothing beyond the standard library.
+
+Layering, so that a fifth style is a small, obvious change (one `NameRules`, one layout
+function, one line in `_STYLES`):
 
 - helpers, each one rule and separately tested: `initials`, `format_name`, `join_names`
-  (the et-al rule, parameterised by `NameRules`), `page_range`, `year_of`, `doi_url`,
+  (the et-al rule, parameterised by `NameRules`: initials' punctuation, hyphens,
+  particles, suffix form, et-al limits, APA's ellipsis), `page_range` (en dash),
+  `_nlm_pages` (1947-9), `_hyphen_pages`, `year_of` and the date forms, `doi_url`,
   `safe_url`, and the `_Out` builder whose `stop()` adds a full stop unless the text
   already ends in `.`, `?` or `!`;
-- a style is a `Style(name, names=NameRules(...), layout=function)`; the layout function
-  places the pieces of one item into an `_Out` as segments (plain, italic, bold, link);
+- a style is a `Style(name, layout, names=NameRules(...), author_year=...)`; the layout
+  function (`_nature`, `_vancouver`, `_ama`, `_apa`) places the pieces of one item into
+  an `_Out` as segments (plain, italic, bold, link), one branch per kind of item
+  (periodical, book, chapter, report, thesis, web page / software, preprint);
 - `_Out` renders the segments twice, as plain text and as HTML, so the two forms never
-  disagree and escaping happens in exactly one place.
+  disagree and escaping happens in exactly one place;
+- author-year styles also get, per list, `_author_year`: labels, years with letters for
+  works of the same authors and year, longer labels for different author lists that
+  would cite alike, and the alphabetical sort key.
 
 Reference fields are untrusted: every piece of text is HTML-escaped, only `http(s)` URLs
 with a host are linked (anything else, `javascript:` included, is dropped), and a DOI is
-linked only when it has the form `10.NNNN/suffix`.
+printed and linked only when it has the form `10.NNNN/suffix`.
 """
 
 from __future__ import annotations
@@ -34,7 +50,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
@@ -45,6 +61,7 @@ __all__ = [
     "FormattedReference",
     "format_reference",
     "format_references",
+    "is_author_year",
     "NameRules",
     "Style",
     "initials",
@@ -71,6 +88,14 @@ class FormattedReference:
     """Safe inline HTML: `<em>`, `<strong>`, `<a href>`; all text escaped."""
     text: str
     """The same entry as plain text."""
+    label: str = ""
+    """Author-year styles: the in-text author part, "Fessler", "Nauta & Fibbe",
+    "Zamora et al." (plain text); '' in numeric styles."""
+    year: str = ""
+    """Author-year styles: the in-text year with any disambiguating letter, "2010a",
+    "n.d."; '' in numeric styles."""
+    sort_key: tuple = ()
+    """Author-year styles: the key that orders the reference list (author, year, title)."""
 
 
 # --------------------------------------------------------------------------- fields
@@ -131,6 +156,17 @@ class NameRules:
     """Lists this long or longer are truncated ..."""
     et_al_use_first: int = 1
     """... to this many names."""
+    et_al_last: bool = False
+    """APA: a long list gives the first `et_al_use_first` names, an ellipsis, then the
+    last name (instead of " et al.")."""
+    particles_first: bool = False
+    """Put a dropping particle before the family name ("van Beethoven L"), as NLM and
+    AMA index names, instead of after the initials ("Beethoven, L. van")."""
+    suffix_form: str = "as-given"
+    """How a suffix prints: "as-given", "no-period" (Jr), "period" (Jr., Sr.; roman
+    numerals unchanged) or "ordinal" (NLM: Jr, III -> 3rd)."""
+    sort_order: bool = True
+    """Family name first ("Vogelstein, B."); False gives "B. Vogelstein" (APA editors)."""
 
 
 _OTHERS = frozenset({"others", "et al", "et al.", "et. al."})
@@ -161,8 +197,11 @@ def initials(given: str, rules: NameRules = NameRules()) -> str:
     """
     if _DOTTED_INITIALS.fullmatch(given):  # the common case, "A. S." / "A.S." / "A."
         return rules.space.join(ch + rules.period for ch in given if ch.isalpha())
-    out: list[str] = []
     words = given.split()
+    if all(w.isalpha() and w[0].isupper() and (len(w) == 1 or len(w) > 3 or not w.isupper())
+           for w in words):  # the other common case, "William Gordon"
+        return rules.space.join(w[0] + rules.period for w in words)
+    out: list[str] = []
     # particles are skipped, unless the whole name is written in lower case
     skip_lower = any(not w[0].islower() for w in words)
     for word in words:
@@ -215,7 +254,7 @@ def format_name(name: Mapping[str, Any] | str, rules: NameRules = NameRules()) -
     if not family:
         # a mononym or a name with no family part: print what there is, unabbreviated
         return " ".join(filter(None, [given, _text(get("suffix"))]))
-    if _CJK.search(family) or _CJK.search(given):
+    if not (family.isascii() and given.isascii()) and (_CJK.search(family) or _CJK.search(given)):
         return family + given
     ndp = get("non-dropping-particle")
     if ndp:
@@ -232,25 +271,53 @@ def format_name(name: Mapping[str, Any] | str, rules: NameRules = NameRules()) -
     else:
         dropping = _text(get("dropping-particle"))
     short = initials(given, rules) if given else ""
-    if dropping:
+    if dropping and rules.particles_first:
+        family = f"{dropping} {family}"
+    elif dropping:
         short = f"{short} {dropping}" if short else dropping
+    suffix = _suffix(_text(get("suffix")), rules.suffix_form)
+    if not rules.sort_order:
+        out = f"{short} {family}" if short else family
+        return out + rules.suffix_separator + suffix if suffix else out
     out = family + rules.sort_separator + short if short else family
-    suffix = get("suffix")
-    return out + rules.suffix_separator + _text(suffix) if suffix else out
+    return out + rules.suffix_separator + suffix if suffix else out
+
+
+_ROMAN_ORDINALS = {"II": "2nd", "III": "3rd", "IV": "4th", "V": "5th", "VI": "6th"}
+
+
+def _suffix(suffix: str, form: str) -> str:
+    """A name suffix in a style's form: "Jr." -> "Jr" (no-period), "Jr" -> "Jr." (period),
+    "III" -> "3rd" (ordinal, as NLM writes it)."""
+    if not suffix or form == "as-given":
+        return suffix
+    bare = suffix.rstrip(".")
+    if form == "ordinal":
+        return _ROMAN_ORDINALS.get(bare, bare)
+    if form == "period" and bare in ("Jr", "Sr"):
+        return bare + "."
+    return bare
 
 
 def join_names(names: Sequence[str], rules: NameRules = NameRules(),
                truncated: bool = False) -> str:
     """Formatted names as one list: "A", "A & B", "A, B & C"; at `rules.et_al_min` names
     or more, the first `rules.et_al_use_first` + " et al.". `truncated` (the source list
-    ended in {"literal": "others"}) prints the names given + " et al.", with no "&"
-    because the list goes on.
+    ended in {"literal": "others"}) counts as one more name; a list still short of the
+    et-al rule prints the names given + " et al.", with no "&" because the list goes on.
+    APA (`rules.et_al_last`) gives the first 19, ". . . " and the last of 21 or more.
     """
     names = [n for n in names if n]
     if not names:
         return ""
-    if len(names) >= rules.et_al_min:
-        return rules.delimiter.join(names[: rules.et_al_use_first]) + rules.et_al
+    if truncated and rules.et_al_last:
+        return rules.delimiter.join(names) + rules.et_al
+    # a truncated list had at least one more name than it gives
+    if len(names) + truncated >= rules.et_al_min:
+        first = rules.delimiter.join(names[: rules.et_al_use_first])
+        if rules.et_al_last:
+            return first + rules.delimiter + ". . . " + names[-1]
+        return first + rules.et_al
     if truncated:
         return rules.delimiter.join(names) + rules.et_al
     if len(names) == 1:
@@ -267,7 +334,7 @@ def _names(item: Mapping[str, Any], key: str, rules: NameRules) -> tuple[str, in
         raw = [raw]
     if not isinstance(raw, Sequence):
         return "", 0
-    names: list[str] = []
+    entries = []
     truncated = False
     for entry in raw:
         if isinstance(entry, Mapping):
@@ -276,9 +343,17 @@ def _names(item: Mapping[str, Any], key: str, rules: NameRules) -> tuple[str, in
                     and not entry.get("family"):
                 truncated = True
                 continue
-        text = format_name(entry, rules)
-        if text:
-            names.append(text)
+        entries.append(entry)
+    if len(entries) + truncated >= rules.et_al_min and not (truncated and rules.et_al_last):
+        # a long list prints only its first (and, in APA, last) names: format just those
+        shown = entries[: rules.et_al_use_first] + entries[-1:] * rules.et_al_last
+        names = [format_name(entry, rules) for entry in shown]
+        if all(names):
+            if rules.et_al_last:
+                return (rules.delimiter.join(names[:-1]) + rules.delimiter + ". . . "
+                        + names[-1]), len(entries) + truncated
+            return rules.delimiter.join(names) + rules.et_al, len(entries) + truncated
+    names = [text for text in (format_name(entry, rules) for entry in entries) if text]
     return join_names(names, rules, truncated), len(names) + truncated
 
 
@@ -411,6 +486,11 @@ class _Out:
                 self.segs.append(_SPACE)
             self.segs.append((kind, text, href))
 
+    def glue(self, text: str, kind: int = _PLAIN, href: str = "") -> None:
+        """Append `text` to the current piece, with no space ("2002" + ";347")."""
+        if text:
+            self.segs.append((kind, text, href))
+
     def comma(self) -> None:
         self.segs.append(_COMMA)
 
@@ -447,6 +527,8 @@ class Style:
     name: str
     layout: Callable[[Mapping[str, Any], "Style", _Out], None]
     names: NameRules = field(default_factory=NameRules)
+    author_year: bool = False
+    """Cited as (Author, Year) and listed alphabetically, rather than by number."""
 
 
 # Which layout of a style an item type gets (CSL 1.0.2 type names).
@@ -611,8 +693,548 @@ def _nature(item: Mapping[str, Any], style: Style, out: _Out) -> None:
         out.word(link, _LINK, link)
 
 
+# --------------------------------------------------------------------------- shared pieces
+
+
+def _doi(item: Mapping[str, Any]) -> tuple[str, str]:
+    """(DOI as printed, its https://doi.org URL) for a valid DOI, else ('', '')."""
+    url = doi_url(item.get("DOI"))
+    if not url:
+        return "", ""
+    return _DOI_PREFIX.sub("", _text(item.get("DOI"))), url
+
+
+def _date_numbers(date: Any) -> list[int]:
+    """[year, month, day] (as many as given and valid) of a CSL date, [] when none."""
+    parts = date.get("date-parts") if isinstance(date, Mapping) else None
+    if not (isinstance(parts, Sequence) and parts and isinstance(parts[0], Sequence)
+            and not isinstance(parts[0], str)):
+        return []
+    nums: list[int] = []
+    for value, low, high in zip(parts[0][:3], (-9999, 1, 1), (9999, 12, 31)):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            break
+        if not low <= number <= high:
+            break
+        nums.append(number)
+    return nums
+
+
+_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                 "Nov", "Dec")
+
+
+def _nlm_date(date: Any) -> str:
+    """NLM: "2002 Jul 25", "2002 Jul", "2002"."""
+    nums = _date_numbers(date)
+    if not nums:
+        return year_of(date)
+    return " ".join([str(nums[0]), *([_MONTHS_SHORT[nums[1] - 1]] if len(nums) > 1 else []),
+                     *([str(nums[2])] if len(nums) > 2 else [])])
+
+
+def _us_date(date: Any) -> str:
+    """AMA and APA: "March 16, 2023", "March 2023", "2023"."""
+    nums = _date_numbers(date)
+    if len(nums) < 2:
+        return year_of(date)
+    month = _MONTHS[nums[1] - 1]
+    return f"{month} {nums[2]}, {nums[0]}" if len(nums) > 2 else f"{month} {nums[0]}"
+
+
+_SIMPLE_RANGE = re.compile(
+    r"([^\W\d_]*)(\d+)\s*(?:-{1,2}|[\u2010\u2011\u2012\u2013\u2014\u2212])\s*([^\W\d_]*)(\d+)")
+
+
+def _hyphen_pages(page: str) -> str:
+    """AMA: every range written out with a hyphen, "1083–90" stays as given but with "-"."""
+    return page_range(page).replace("\u2013", "-")
+
+
+def _nlm_pages(page: str) -> str:
+    """NLM: ranges with a hyphen and the repeated leading digits left out, "1947-1949" ->
+    "1947-9", "S12-S15" -> "S12-5", "93-113" stays."""
+    parts = []
+    for part in " ".join(page.split()).split(","):
+        part = part.strip()
+        match = _SIMPLE_RANGE.fullmatch(part)
+        if match:
+            prefix, start, end_prefix, end = match.groups()
+            if end_prefix in ("", prefix):
+                if len(start) == len(end) and end > start:
+                    same = 0
+                    while start[same] == end[same]:
+                        same += 1
+                    end = end[same:]
+                part = f"{prefix}{start}-{end}"
+            else:
+                part = f"{prefix}{start}-{end_prefix}{end}"
+        parts.append(part)
+    return ", ".join(p for p in parts if p)
+
+
+def _journal(item: Mapping[str, Any], abbreviated: bool) -> str:
+    """The journal's name: its abbreviation as given (when `abbreviated` and there is
+    one), else its full title."""
+    if abbreviated:
+        return _field(item, "container-title-short", "journalAbbreviation", "container-title")
+    return _field(item, "container-title", "container-title-short", "journalAbbreviation")
+
+
+def _no_periods(text: str) -> str:
+    """NLM and AMA abbreviations carry no full stops: "Clin. Rheumatol." -> "Clin Rheumatol"."""
+    return " ".join(text.replace(".", " ").split())
+
+
+def _edition_ed(item: Mapping[str, Any]) -> str:
+    """NLM, AMA and APA: "4" or "4th" -> "4th ed."; other wording as given."""
+    edition = _field(item, "edition")
+    if edition.isdigit():
+        return f"{_ordinal(int(edition))} ed."
+    return f"{edition} ed." if _ORDINAL.fullmatch(edition) else edition
+
+
+def _lead_names(item: Mapping[str, Any], rules: NameRules, editor_words: tuple[str, str],
+                editors_fallback: bool = True) -> str:
+    """The authors, or (for a book without authors) the editors with `editor_words`
+    (one, several) after them."""
+    authors, _ = _names(item, "author", rules)
+    if authors or not editors_fallback:
+        return authors
+    editors, count = _names(item, "editor", rules)
+    return f"{editors}{editor_words[count > 1]}" if editors else ""
+
+
+def _url_end(out: _Out, url: str) -> None:
+    """A URL as the last piece, linked; NLM adds a full stop only after a trailing "/"."""
+    out.word(url, _LINK, url)
+    if url.endswith("/"):
+        out.glue(".", _PUNCT)
+
+
+# --------------------------------------------------------------------------- vancouver
+
+
+def _nlm_place_publisher(item: Mapping[str, Any], date: str, site: bool = False) -> str:
+    """"New York: McGraw-Hill; 2002" with whichever parts there are; a web site's name
+    (`site`) stands in for a missing publisher."""
+    place = _field(item, "publisher-place")
+    publisher = _field(item, "publisher", "container-title") if site \
+        else _field(item, "publisher")
+    who = f"{place}: {publisher}" if place and publisher else place or publisher
+    return "; ".join(filter(None, [who, date]))
+
+
+def _vancouver(item: Mapping[str, Any], style: Style, out: _Out) -> None:
+    """NLM Citing Medicine as PubMed prints it: `Halpern SD, Ubel PA, Caplan AL. Title.
+    N Engl J Med. 2002 Jul 25;347(4):284-7. doi: 10.x.`; no italics, no bold."""
+    kind = _kind(item)
+    rules = style.names
+    title = _field(item, "title")
+    doi, doi_href = _doi(item)
+    url = safe_url(item.get("URL"))
+    date = _nlm_date(item.get("issued"))
+    out.word(_lead_names(item, rules, (", editor", ", editors")))
+    out.stop()
+
+    if kind == "periodical":
+        out.word(title)
+        out.stop()
+        out.word(_no_periods(_journal(item, abbreviated=True)))
+        out.stop()
+        volume, issue = _field(item, "volume"), _field(item, "issue")
+        page = _field(item, "page")
+        locator = _nlm_pages(page) if page else _field(item, "number")
+        where = volume + (f"({issue})" if issue else "")
+        out.word(date + (";" if date and where else "") + where
+                 + (":" if locator and (date or where) else "") + locator)
+        out.stop()
+    elif kind in ("book", "chapter"):
+        if kind == "chapter":
+            out.word(title)
+            out.stop()
+            editors, count = _names(item, "editor", rules)
+            if editors:
+                out.word(f"In: {editors}, {'editors' if count > 1 else 'editor'}.")
+            else:
+                out.word("In:")
+            title = _field(item, "container-title")
+        out.word(title)
+        out.stop()
+        out.word(_edition_ed(item))
+        out.stop()
+        out.word(_nlm_place_publisher(item, date))
+        out.stop()
+        if kind == "chapter" and _field(item, "page"):
+            out.word("p. " + _nlm_pages(_field(item, "page")))
+            out.stop()
+    else:  # report, thesis, web page, preprint, software
+        medium = {"online": " [Internet]", "thesis": " [dissertation]"}.get(kind, "")
+        if _text(item.get("type")) == "software":
+            medium = " [computer program]"
+        out.word(title + medium if title else "")
+        out.stop()
+        version = _field(item, "version")
+        if version:
+            out.word(f"Version {version}")
+            out.stop()
+        if kind == "preprint":
+            out.word(_field(item, "container-title", "publisher"))
+            out.glue(" [Preprint]")
+            out.stop()
+            number = _field(item, "number")
+            out.word(date + (":" if date and number else "") + number)
+        else:
+            out.word(_nlm_place_publisher(item, date, site=kind == "online"))
+            if item.get("accessed") and url:
+                out.glue(f" [cited {_nlm_date(item.get('accessed'))}]")
+        out.stop()
+        number = _field(item, "number")
+        if kind == "report" and number:
+            out.word(f"Report No.: {number}")
+            out.stop()
+    if doi:
+        out.word("doi:")
+        out.word(doi, _LINK, doi_href)
+        out.stop()
+    elif url and kind not in ("periodical", "book", "chapter"):
+        out.word("Available from:")
+        _url_end(out, url)
+
+
+# --------------------------------------------------------------------------- ama
+
+
+def _ama_publisher_year(out: _Out, item: Mapping[str, Any], pages: str = "") -> None:
+    """"McGraw-Hill; 2002." or, for a chapter, "McGraw-Hill; 2002:93-113." (AMA 11 gives
+    no place of publication)."""
+    year = year_of(item.get("issued"))
+    text = "; ".join(filter(None, [_field(item, "publisher"), year]))
+    out.word(text + (":" + pages if pages and text else pages))
+    out.stop()
+
+
+def _ama(item: Mapping[str, Any], style: Style, out: _Out) -> None:
+    """AMA Manual of Style, 11th ed.: `Halpern SD, Ubel PA, Caplan AL. Title. *N Engl J
+    Med*. 2002;347(4):284-287. doi:10.x` (no full stop after a DOI or URL)."""
+    kind = _kind(item)
+    rules = style.names
+    title = _field(item, "title")
+    doi, doi_href = _doi(item)
+    url = safe_url(item.get("URL"))
+    out.word(_lead_names(item, rules, (", ed", ", eds")))
+    out.stop()
+
+    if kind == "periodical":
+        out.word(title)
+        out.stop()
+        out.word(_no_periods(_journal(item, abbreviated=True)), _ITALIC)
+        out.stop()
+        year = year_of(item.get("issued"))
+        volume, issue = _field(item, "volume"), _field(item, "issue")
+        page = _field(item, "page")
+        locator = _hyphen_pages(page) if page else _field(item, "number")
+        where = volume + (f"({issue})" if issue else "")
+        out.word(year + (";" if year and where else "") + where
+                 + (":" if locator and (year or where) else "") + locator)
+        out.stop()
+    elif kind in ("book", "chapter"):
+        pages = ""
+        if kind == "chapter":
+            out.word(title)
+            out.stop()
+            editors, count = _names(item, "editor", rules)
+            out.word(f"In: {editors}, {'eds' if count > 1 else 'ed'}." if editors else "In:")
+            title = _field(item, "container-title")
+            pages = _hyphen_pages(_field(item, "page"))
+        out.word(title, _ITALIC)
+        out.stop()
+        out.word(_edition_ed(item))
+        volume = _field(item, "volume")
+        if volume:
+            out.word(f"Vol {volume}.")
+        _ama_publisher_year(out, item, pages)
+    else:  # report, thesis, web page, preprint, software
+        software = _text(item.get("type")) == "software"
+        out.word(title, _ITALIC if kind in ("report", "thesis") else _PLAIN)
+        out.stop()
+        version = _field(item, "version")
+        if version:
+            out.word(f"Version {version}.")
+        if kind == "online" and not software:
+            out.word(_field(item, "container-title", "publisher"))
+            out.stop()
+            if item.get("issued"):
+                out.word(f"Published {_us_date(item.get('issued'))}.")
+        elif kind == "preprint":
+            out.word(_field(item, "container-title", "publisher"), _ITALIC)
+            out.stop()
+            if item.get("issued"):
+                out.word(f"Preprint posted online {_us_date(item.get('issued'))}.")
+        else:
+            if kind == "thesis":
+                out.word(_field(item, "genre") or "Dissertation")
+                out.stop()
+            _ama_publisher_year(out, item)
+            number = _field(item, "number")
+            if kind == "report" and number:
+                out.word(f"{_field(item, 'genre') or 'Report'} No. {number}.")
+        if item.get("accessed") and url and not doi:
+            out.word(f"Accessed {_us_date(item.get('accessed'))}.")
+    if doi:
+        out.word("doi:")
+        out.glue(doi, _LINK, doi_href)
+    elif url and kind not in ("periodical", "book", "chapter"):
+        out.word(url, _LINK, url)
+
+
+# --------------------------------------------------------------------------- apa
+
+_AFTER_COLON = re.compile(r"(: )([a-z])(?=[a-z]*(?:[\s,;:.!?)]|\Z))")
+
+
+def _apa_title(title: str) -> str:
+    """APA sentence case as given, but the first word after a colon capitalised
+    ("the central role" -> "The central role"); words with capitals inside (mRNA) stay."""
+    return _AFTER_COLON.sub(lambda m: m.group(1) + m.group(2).upper(), title)
+
+
+def _apa_date(item: Mapping[str, Any], full: bool) -> str:
+    """"(2023, March 16)" for web pages (`full`), "(2002)" otherwise, "(n.d.)" without a
+    date; with the disambiguating letter of `year-suffix` ("2010a")."""
+    date = item.get("issued")
+    suffix = _text(item.get("year-suffix"))
+    year = year_of(date)
+    if not year:
+        return f"(n.d.{'-' + suffix if suffix else ''})"
+    nums = _date_numbers(date) if full else []
+    if len(nums) >= 2:
+        day = f" {nums[2]}" if len(nums) > 2 else ""
+        return f"({year}{suffix}, {_MONTHS[nums[1] - 1]}{day})"
+    return f"({year}{suffix})"
+
+
+def _apa(item: Mapping[str, Any], style: Style, out: _Out) -> None:
+    """APA 7th ed.: `Halpern, S. D., Ubel, P. A., & Caplan, A. L. (2002). Title. *New
+    England Journal of Medicine*, *347*(4), 284–287. https://doi.org/10.x`."""
+    kind = _kind(item)
+    rules = style.names
+    software = _text(item.get("type")) == "software"
+    title = _apa_title(_field(item, "title"))
+    doi, doi_href = _doi(item)
+    url = safe_url(item.get("URL"))
+    lead = _lead_names(item, rules, (" (Ed.)", " (Eds.)"), editors_fallback=kind == "book")
+    title_kind = _PLAIN if kind in ("periodical", "chapter") else _ITALIC
+    date = _apa_date(item, full=kind == "online" and not software)
+    if lead:
+        out.word(lead)
+        out.stop()
+        out.word(date)
+        out.stop()
+    else:  # no author: the title takes the author's place
+        out.word(title, title_kind)
+        out.stop()
+        out.word(date)
+        out.stop()
+        title = ""
+    if kind == "periodical":
+        out.word(title)
+        out.stop()
+        journal = _journal(item, abbreviated=False)
+        volume, issue = _field(item, "volume"), _field(item, "issue")
+        page = _field(item, "page")
+        locator = page_range(page) if page else _field(item, "number")
+        if locator and not page:
+            locator = f"Article {locator}"
+        out.word(journal, _ITALIC)
+        if volume:
+            out.comma()
+            out.word(volume, _ITALIC)
+            out.glue(f"({page_range(issue)})" if issue else "")
+        if locator:
+            out.comma()
+            out.word(locator)
+        out.stop()
+    else:
+        details = []
+        publisher = _field(item, "publisher")
+        if kind == "chapter":
+            in_text = replace(rules, sort_order=False)
+            editors, count = _names(item, "editor", in_text)
+            if count == 2:  # "B. Vogelstein & K. W. Kinzler", no comma between two
+                editors, count = _names(item, "editor", replace(in_text, and_=" & "))
+            out.word(title)
+            out.stop()
+            out.word("In")
+            if editors:
+                out.word(f"{editors} ({'Eds.' if count > 1 else 'Ed.'})")
+                out.comma()
+            title = _apa_title(_field(item, "container-title"))
+        details = [_edition_ed(item), f"Vol. {_field(item, 'volume')}" if
+                   _field(item, "volume") and kind != "chapter" else ""]
+        if kind == "chapter" and _field(item, "page"):
+            details.append("pp. " + page_range(_field(item, "page")))
+        if kind == "report" and _field(item, "number"):
+            details.append(f"{_field(item, 'genre') or 'Report'} No. {_field(item, 'number')}")
+        if _field(item, "version"):
+            details.append(f"Version {_field(item, 'version')}")
+        details = [d for d in details if d]
+        out.word(title, _ITALIC)
+        if details:
+            out.word(f"({', '.join(details)})")
+        if software:
+            out.word("[Computer software]")
+        elif kind == "preprint":
+            out.word("[Preprint]")
+        elif kind == "thesis":
+            out.word(f"[{_field(item, 'genre') or 'Doctoral dissertation'}]")
+        out.stop()
+        if kind in ("online", "preprint") and not software:
+            publisher = _field(item, "container-title", "publisher")
+        if publisher and publisher != lead.rstrip("."):
+            out.word(publisher)
+            out.stop()
+        if kind == "online" and not item.get("issued") and item.get("accessed") and url:
+            out.word(f"Retrieved {_us_date(item.get('accessed'))}, from")
+    target = doi_href or (url if kind != "periodical" or not _field(item, "volume") else "")
+    if target:
+        out.word(target, _LINK, target)
+
+
+def _sort_text(text: str) -> str:
+    """Text for alphabetising: accents and case folded away."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _family(name: Any) -> str:
+    """A name's family part as cited in the text: "van der Poll", "R Core Team"."""
+    if isinstance(name, str):
+        return _text(name)
+    if not isinstance(name, Mapping):
+        return ""
+    literal = _text(name.get("literal"))
+    if literal:
+        return literal
+    family = _text(name.get("family"))
+    ndp = _text(name.get("non-dropping-particle"))
+    if ndp and family:
+        family = ndp + ("" if ndp.endswith(("'", "\u2019")) else " ") + family
+    return family or _text(name.get("given"))
+
+
+def _name_list(item: Mapping[str, Any]) -> tuple[list[tuple[str, str]], bool]:
+    """(family as cited, given) of each author (else editor) of `item`, and whether the
+    list was truncated with {"literal": "others"}."""
+    for key in ("author", "editor"):
+        raw = item.get(key)
+        if isinstance(raw, (str, dict)) or (raw and isinstance(raw, Mapping)):
+            raw = [raw]
+        if isinstance(raw, (list, tuple)) and raw:
+            names, truncated = [], False
+            for entry in raw:
+                is_map = isinstance(entry, dict) or isinstance(entry, Mapping)
+                literal = entry.get("literal") if is_map else None
+                if isinstance(literal, str) and literal.strip().lower() in _OTHERS:
+                    truncated = True
+                    continue
+                family = _family(entry)
+                if family:
+                    names.append((family, _text(entry.get("given")) if is_map else ""))
+            if names:
+                return names, truncated
+    return [], False
+
+
+def _cite_label(families: Sequence[str], total: int, shown: int = 1) -> str:
+    """APA in-text names: "A", "A & B", "A et al." (three or more); `shown` > 1 lists
+    more names before "et al." to tell two works apart ("A, B, et al.")."""
+    if total == 1:
+        return families[0]
+    if total == 2 and len(families) == 2:
+        return f"{families[0]} & {families[1]}"
+    if shown >= len(families) and total == len(families):
+        return ", ".join(families[:-1]) + ", & " + families[-1]
+    return ", ".join(families[:shown]) + (", et al." if shown > 1 else " et al.")
+
+
+def _author_year_keys(item: Mapping[str, Any]) -> tuple[list[str], int, str, tuple]:
+    """(families, name count, year, sort key) of one item for APA citations and order."""
+    names, truncated = _name_list(item)
+    families = [family for family, _ in names]
+    title = _field(item, "title")
+    year = year_of(item.get("issued"))
+    if names:  # first author's family name and given names, then the others' family names
+        who = ((_sort_text(names[0][0]), _sort_text(names[0][1])),
+               (_sort_text(" ".join(families[1:])), ""))
+    else:
+        who = ((_sort_text(title), ""),)
+    return families, len(names) + truncated, year, (who, year, _sort_text(title))
+
+
+def _author_year(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, tuple, str]]:
+    """APA (label, year, sort key, year-suffix letter) for each item of one list: works
+    with the same authors and year get 2010a, 2010b in title order; different author lists
+    that would cite alike ("Sun et al., 2007") list more names until they differ."""
+    keys = [_author_year_keys(item) for item in items]
+    labels = []
+    for (families, total, _, _), item in zip(keys, items):
+        if families:
+            labels.append(_cite_label(families, total))
+        else:
+            labels.append(f"\u201c{_field(item, 'title')}\u201d")
+    letters = [""] * len(items)
+    groups: dict[tuple, list[int]] = {}
+    for i, (families, total, year, key) in enumerate(keys):
+        groups.setdefault((key[0], total, year), []).append(i)
+    for members in groups.values():
+        if len(members) > 1:
+            for n, i in enumerate(sorted(members, key=lambda i: keys[i][3][2])):
+                letters[i] = chr(ord("a") + n) if n < 26 else str(n + 1)
+    clashes: dict[tuple[str, str], list[int]] = {}
+    for i, (label, (_, _, year, key)) in enumerate(zip(labels, keys)):
+        clashes.setdefault((label, year), []).append(i)
+    for members in clashes.values():
+        authors = {keys[i][3][0] for i in members}
+        if len(authors) < 2:
+            continue
+        for i in members:
+            families, total = keys[i][0], keys[i][1]
+            others = [keys[j][0] for j in members if keys[j][3][0] != keys[i][3][0]]
+            shown = 1
+            while shown < len(families) and any(o[:shown] == families[:shown] for o in others):
+                shown += 1
+            labels[i] = _cite_label(families, total, shown)
+    out = []
+    for label, letter, (_, _, year, key) in zip(labels, letters, keys):
+        shown_year = (year + letter) if year else ("n.d." + (f"-{letter}" if letter else ""))
+        out.append((label, shown_year, key, letter))
+    return out
+
+
+# --------------------------------------------------------------------------- the styles
+
+_NLM_NAMES = NameRules(period="", space="", hyphen=False, sort_separator=" ",
+                       suffix_separator=" ", and_=", ", et_al=", et al.", et_al_min=7,
+                       et_al_use_first=6, particles_first=True, suffix_form="ordinal")
+
 _STYLES: dict[str, Style] = {
-    "nature": Style("nature", _nature, NameRules()),
+    # more than five authors: the first + "et al."; "Kaelin, W. G. Jr"
+    "nature": Style("nature", _nature, NameRules(suffix_separator=" ",
+                                                  suffix_form="no-period")),
+    # more than six: the first six + ", et al."; "Changeux JP", "Gilstrap LC 3rd"
+    "vancouver": Style("vancouver", _vancouver, _NLM_NAMES),
+    # more than six: the first three + ", et al."; "Sartre J-P", "Gilstrap LC III"
+    "ama": Style("ama", _ama, replace(_NLM_NAMES, hyphen=True, et_al_use_first=3,
+                                      suffix_form="no-period")),
+    # up to 20 listed; 21 or more: the first 19, ". . .", the last; "Kaelin, W. G., Jr."
+    "apa": Style("apa", _apa, NameRules(and_=", & ", et_al=", et al.", et_al_min=21,
+                                        et_al_use_first=19, et_al_last=True,
+                                        suffix_form="period"), author_year=True),
 }
 
 STYLES: tuple[str, ...] = tuple(_STYLES)
@@ -630,13 +1252,25 @@ def _style(name: str) -> Style:
             f"unknown citation style {name!r}; known styles: {', '.join(STYLES)}") from None
 
 
-def _format(item: Mapping[str, Any], style: Style, n: int) -> FormattedReference:
+def is_author_year(style: str) -> bool:
+    """Whether `style` cites as (Author, Year) with an alphabetical list (APA), rather
+    than by number. Raises `UnknownStyleError` for a style not in `STYLES`."""
+    return _style(style).author_year
+
+
+def _format(item: Mapping[str, Any], style: Style, n: int,
+            author_year: tuple[str, str, tuple, str] | None = None) -> FormattedReference:
     if not isinstance(item, Mapping):
         raise TypeError(f"a reference must be a CSL-JSON object, not {type(item).__name__}")
     out = _Out()
-    style.layout(item, style, out)
     ref_id = _text(item.get("id")) or f"ref{n}"
-    return FormattedReference(id=ref_id, html=out.html(), text=out.text())
+    if author_year is None:
+        style.layout(item, style, out)
+        return FormattedReference(id=ref_id, html=out.html(), text=out.text())
+    label, year, key, letter = author_year
+    style.layout({**item, "year-suffix": letter} if letter else item, style, out)
+    return FormattedReference(id=ref_id, html=out.html(), text=out.text(), label=label,
+                              year=year, sort_key=key)
 
 
 def format_reference(item: Mapping[str, Any], style: str = "nature") -> FormattedReference:
@@ -644,15 +1278,26 @@ def format_reference(item: Mapping[str, Any], style: str = "nature") -> Formatte
 
     Raises `UnknownStyleError` for a style not in `STYLES`.
     """
-    return _format(item, _style(style), 1)
+    chosen = _style(style)
+    if chosen.author_year and isinstance(item, Mapping):
+        return _format(item, chosen, 1, _author_year([item])[0])
+    return _format(item, chosen, 1)
 
 
 def format_references(items: Sequence[Mapping[str, Any]],
                       style: str = "nature") -> list[FormattedReference]:
     """Every item formatted in `style`, in order; an id-less item gets "ref{n}" from its
-    1-based position.
+    1-based position. In an author-year style the items are one list: works that would
+    cite alike get year letters (2010a) or longer labels.
 
     Raises `UnknownStyleError` for a style not in `STYLES`.
     """
     chosen = _style(style)
+    if chosen.author_year:
+        for item in items:
+            if not isinstance(item, Mapping):
+                raise TypeError(
+                    f"a reference must be a CSL-JSON object, not {type(item).__name__}")
+        return [_format(item, chosen, n, ay)
+                for n, (item, ay) in enumerate(zip(items, _author_year(items)), 1)]
     return [_format(item, chosen, n) for n, item in enumerate(items, 1)]

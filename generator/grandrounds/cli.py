@@ -2,10 +2,13 @@
 
 Owns argument parsing, exit codes and output. Subcommands:
 
-    grandrounds check  [PATH ...]          validate records; every problem, one line each
+    grandrounds check  [PATH ...]          validate and lint records (privacy, CARE, references)
     grandrounds render [--out DIR] [...]   write the site's pages as Markdown files
     grandrounds schema [--out FILE]        print (or write) the case record's JSON Schema
-    grandrounds new ID [--title T]         start a record from the template
+    grandrounds cite CASE [--format F]     print a case's citation (text, ris, bibtex, csl-json)
+    grandrounds new DIR                    create a ready site (mkdocs.yml, example, workflow)
+    grandrounds add "Title"                start a record (a draft) from a commented skeleton
+    grandrounds handout [CASE ...] [...]   write PDF handouts (--quiz, --paper, --booklet)
 
 Exit codes: 0 fine, 1 input problems, 2 misuse. A user mistake is never a traceback.
 """
@@ -21,44 +24,13 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__, cite
+from . import __version__, cite, refio
 from .errors import CaseErrors, display_path
 from .library import Library, find_case_files
-from .model import _ID, RESERVED_IDS, case_json_schema
-from .render import Renderer, RenderOptions, render_site
+from .model import case_json_schema
+from .render import Renderer, RenderOptions, render_site, site_citation_files
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-NEW_CASE = """\
-# yaml-language-server: $schema=../schema/case.schema.json
-schema_version: 1
-title: {title}
-type: case-report
-status: draft
-date: "{year}"
-specialties: []
-tags: []
-patient: {{age: , sex: unknown}}
-abstract:
-  background: >-
-    Why this case matters.
-  investigations: >-
-    What was done to find out.
-  diagnosis: >-
-    What it was.
-  management: >-
-    What was done, and how it went.
-presentation: >-
-  How the patient presented.
-diagnosis:
-  final: ""
-learning_points:
-  - ""
-consent:
-  obtained: false
-  by: not-stated
-references: []
-"""
 
 
 def _site_paths(args: argparse.Namespace) -> tuple[Path, Path]:
@@ -83,19 +55,47 @@ def _read_library(paths: Sequence[str], cases_dir: Path) -> tuple[Library, list[
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from . import check
+
     cases_dir, _ = _site_paths(args)
     library, missing = _read_library(args.paths, cases_dir)
     for name in missing:
         print(f"grandrounds: no such file or folder: {name}", file=sys.stderr)
     if missing:
         return EXIT_USAGE
-    problems = library.problems
-    for problem in problems:
-        print(problem)
+    if args.strip_exif:
+        for case in library.cases:
+            for figure in case.figures:
+                target = cases_dir / figure.file
+                try:
+                    if check.image_metadata(target) and check.strip_metadata(target):
+                        print(f"stripped metadata from {display_path(target)}", file=sys.stderr)
+                except (OSError, ValueError) as exc:
+                    print(f"{display_path(target)}:1:1: cannot strip metadata ({exc}); "
+                          "re-export the image without metadata", file=sys.stderr)
+    checker = check.Checker(privacy="error" if args.privacy_errors else "warning")
+    findings = checker.run(library)
+    shown = [f for f in findings if f.severity != "info" or args.info]
+    if shown:
+        print(check.format_findings(shown, args.format))
+    if args.care:
+        for case in library.cases:
+            if case.type in check.CARE_TYPES:
+                print(check.format_care_table(case))
+    counts = {s: sum(f.severity == s for f in findings) for s in check.SEVERITIES}
     count = library.record_count
-    print(f"{count} record{'s' if count != 1 else ''} checked, {len(problems)} problem"
-          f"{'s' if len(problems) != 1 else ''}", file=sys.stderr)
-    return EXIT_PROBLEMS if problems else EXIT_OK
+    if counts["warning"] or counts["info"]:
+        print(f"{_plural(counts['warning'], 'warning')}"
+              f"{' (they fail the check with --strict)' if counts['warning'] and not args.strict else ''}, "
+              f"{counts['info']} information{'' if args.info or not counts['info'] else ' (shown with --info)'}",
+              file=sys.stderr)
+    print(f"{_plural(count, 'record')} checked, {_plural(counts['error'], 'problem')}", file=sys.stderr)
+    failed = counts["error"] or (args.strict and counts["warning"])
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -112,11 +112,77 @@ def cmd_render(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     options = RenderOptions(style=args.style, site_title=args.title,
                             disclaimer=args.disclaimer, include_drafts=args.drafts,
-                            directory_urls=not args.no_directory_urls)
-    pages = render_site(library.cases, Renderer(templates, options))
+                            directory_urls=not args.no_directory_urls, site_url=args.site_url)
+    renderer = Renderer(templates, options)
+    pages = render_site(library.cases, renderer)
+    downloads = site_citation_files(library.cases, renderer)
     out = Path(args.out)
-    _write_tree(out, pages, library, cases_dir)
-    print(f"wrote {len(pages)} pages to {display_path(out)}", file=sys.stderr)
+    _write_tree(out, {**pages, **downloads}, library, cases_dir)
+    print(f"wrote {len(pages)} pages and {len(downloads)} citation files to {display_path(out)}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _mkdocs_settings(path: Path = Path("mkdocs.yml")) -> dict:
+    """`site_name` and `site_url` of the mkdocs.yml in the working folder, if any (its
+    `!!python/...` tags are ignored; an unreadable file gives no defaults)."""
+    import yaml
+
+    class _Lenient(yaml.SafeLoader):
+        pass
+
+    _Lenient.add_multi_constructor("", lambda loader, suffix, node: None)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Lenient)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def cmd_cite(args: argparse.Namespace) -> int:
+    cases_dir, templates = _site_paths(args)
+    given = Path(args.case)
+    if given.suffix in (".yaml", ".yml") or given.is_file():
+        if not given.is_file():
+            print(f"grandrounds: no such file: {args.case}", file=sys.stderr)
+            return EXIT_USAGE
+        inside = given.resolve().parent == cases_dir.resolve()
+        library, _ = _read_library([str(given)], cases_dir if inside else given.parent)
+    else:
+        library, _ = _read_library([], cases_dir)
+    by_id = {c.slug: c for c in library.cases}
+    case = library.cases[0] if given.is_file() and library.cases else by_id.get(args.case)
+    if case is None:
+        problems = [p for p in library.problems
+                    if given.is_file() or Path(p.path).stem == args.case]
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            return EXIT_PROBLEMS
+        known = ", ".join(sorted(by_id)[:8]) or "none"
+        print(f"grandrounds: no case '{args.case}' in {display_path(cases_dir)} (cases: {known}); "
+              "give a case id or the path of its record", file=sys.stderr)
+        return EXIT_USAGE
+    style = args.style or case.style or "nature"
+    if style not in cite.STYLES:
+        print(f"grandrounds: unknown style '{style}'; choose from {', '.join(cite.STYLES)}", file=sys.stderr)
+        return EXIT_USAGE
+    settings = _mkdocs_settings()
+    site_name = args.site_name or str(settings.get("site_name") or "Case library")
+    site_url = args.site_url or (str(settings["site_url"]) if settings.get("site_url") else None)
+    renderer = Renderer(templates, RenderOptions(style=style, site_title=site_name, site_url=site_url))
+    if args.original:
+        if case.source is None:
+            print(f"grandrounds: case '{case.slug}' has no `source:` (it is an original case report); "
+                  "cite the summary itself (leave out --original)", file=sys.stderr)
+            return EXIT_PROBLEMS
+        item = case.source.as_csl()
+    else:
+        item = renderer.summary_item(case)
+    if args.format == "text":
+        sys.stdout.write(cite.format_reference(item, style).text + "\n")
+    else:
+        sys.stdout.write(refio.EXPORTS[args.format][1]([item]))
     return EXIT_OK
 
 
@@ -160,25 +226,43 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    cases_dir, _ = _site_paths(args)
-    if not _ID.match(args.id) or args.id.lower() in RESERVED_IDS:
-        print(f"grandrounds: '{args.id}' cannot be a case id; use lower-case words joined by '-'",
-              file=sys.stderr)
-        return EXIT_USAGE
-    target = cases_dir / f"{args.id}.yaml"
-    library, _ = _read_library([], cases_dir)
-    taken = {c.slug for c in library.cases} | {p.stem for p in find_case_files(cases_dir)}
-    if target.exists() or args.id in taken:
-        what = (f"{display_path(target)} already exists" if target.exists()
-                else f"a case with id '{args.id}' already exists in {display_path(cases_dir)}")
-        print(f"grandrounds: {what}; choose another id", file=sys.stderr)
-        return EXIT_USAGE
-    import datetime
+    from .scaffold import ScaffoldError, new_site
 
-    title = json.dumps(args.title or args.id.replace("-", " ").capitalize())
-    _atomic_write(target, NEW_CASE.format(title=title, year=datetime.date.today().year))
-    print(f"created {display_path(target)} (status: draft); edit it, then set status: published",
-          file=sys.stderr)
+    target = Path(args.dir)
+    name = args.name or target.resolve().name.replace("-", " ").replace("_", " ").capitalize()
+    try:
+        written = new_site(target, name, with_templates=args.templates_copy, force=args.force)
+    except ScaffoldError as exc:
+        print(f"grandrounds: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"created a site in {display_path(target)} ({len(written)} files); "
+          f"cd {display_path(target)} && mkdocs serve --dirty", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from .scaffold import ScaffoldError, id_problem, new_record, slugify
+
+    cases_dir, _ = _site_paths(args)
+    slug = args.id or slugify(args.title)
+    problem = id_problem(slug)
+    if problem:
+        print(f"grandrounds: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.force:
+        library, _ = _read_library([], cases_dir)
+        owner = next((c for c in library.cases if c.slug == slug), None)
+        if owner is not None and Path(owner.source_path or "").stem != slug:
+            print(f"grandrounds: a case with id '{slug}' already exists "
+                  f"({display_path(owner.source_path or '')}); pass --id with another id", file=sys.stderr)
+            return EXIT_PROBLEMS
+    try:
+        target = new_record(cases_dir, args.title, slug=slug, force=args.force)
+    except ScaffoldError as exc:
+        print(f"grandrounds: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"created {display_path(target)} (status: draft); fill it in, run `grandrounds check`, "
+          "then set status: published", file=sys.stderr)
     return EXIT_OK
 
 
@@ -194,6 +278,72 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
+def cmd_handout(args: argparse.Namespace) -> int:
+    """`grandrounds handout`: PDFs through `handout` (cached; stale ones in parallel)."""
+    from . import handout
+
+    cases_dir, templates = _site_paths(args)
+    if args.style not in cite.STYLES:
+        print(f"grandrounds: unknown style '{args.style}'; choose from {', '.join(cite.STYLES)}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.specialty and not args.booklet:
+        print("grandrounds: --specialty goes with --booklet", file=sys.stderr)
+        return EXIT_USAGE
+    if args.jobs is not None and args.jobs < 1:
+        print("grandrounds: --jobs must be 1 or more", file=sys.stderr)
+        return EXIT_USAGE
+    named = [str(cases_dir / f"{name}.yaml") if not Path(name).exists() and (cases_dir / f"{name}.yaml").is_file()
+             else name for name in args.case]
+    library, missing = _read_library(named, cases_dir)
+    for name in missing:
+        print(f"grandrounds: no such case or file: {name}", file=sys.stderr)
+    if missing:
+        return EXIT_USAGE
+    for problem in library.problems:
+        print(problem, file=sys.stderr)
+    cases = [c for c in library.cases if args.case or c.status == "published"]
+    options = handout.HandoutOptions(paper=args.paper, quiz=args.quiz, style=args.style, library_name=args.title,
+                                     site_url=args.site_url, templates=str(templates) if templates.is_dir() else None)
+    out = Path(args.out)
+    if args.booklet:
+        chosen = handout.booklet_cases(cases, args.specialty)
+        if not chosen:
+            print(f"grandrounds: no published cases{' in ' + args.specialty if args.specialty else ''}",
+                  file=sys.stderr)
+            return EXIT_PROBLEMS if library.problems else EXIT_USAGE
+        name = f"booklet-{handout.slugify(args.specialty)}.pdf" if args.specialty else "booklet.pdf"
+        result = handout.build_booklet(chosen, cases_dir, options, out / name,
+                                       title=f"{args.title}: {args.specialty}" if args.specialty else args.title)
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+        if result.path:
+            print(f"wrote {display_path(result.path)} ({len(chosen)} case{'s' if len(chosen) != 1 else ''}, "
+                  f"{result.pages} pages)", file=sys.stderr)
+        return EXIT_PROBLEMS if result.problems or library.problems else EXIT_OK
+    cache = Path(args.cache_dir) if args.cache_dir else cases_dir.resolve().parent / handout.CACHE_DIR
+    try:
+        results = handout.build_handouts(cases, cases_dir, options, cache, jobs=args.jobs, progress=handout.Progress())
+    except handout.SetupError as exc:
+        print(f"grandrounds: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    written = built = 0
+    problems = bool(library.problems)
+    for result in results:
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+            problems = True
+        if result.path is None:
+            continue
+        if result.warning:
+            print(result.warning, file=sys.stderr)
+        written += handout.publish(result, out / f"{result.slug}.pdf")
+        built += result.built
+    done = sum(r.path is not None for r in results)
+    print(f"{done} handout{'s' if done != 1 else ''} in {display_path(out)}: {built} built, "
+          f"{done - built} from the cache, {written} file{'s' if written != 1 else ''} written", file=sys.stderr)
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grandrounds", description=(
         "Structured clinical case summaries (YAML) to a searchable site."))
@@ -207,6 +357,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", parents=[site], help="validate case records and report every problem")
     check.add_argument("paths", nargs="*", metavar="PATH", help="records or folders (default: the cases folder)")
+    check.add_argument("--format", choices=("text", "json", "github"), default="text",
+                       help="text (file:line:col: severity: code: message), json, or github (Actions annotations)")
+    check.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    check.add_argument("--privacy-errors", action="store_true",
+                       help="privacy and consent findings are errors (for libraries of original cases)")
+    check.add_argument("--care", action="store_true", help="print the CARE checklist table of each case report")
+    check.add_argument("--info", action="store_true", help="also show information (e.g. uncited references)")
+    check.add_argument("--strip-exif", action="store_true",
+                       help="remove EXIF/XMP metadata from the figures (pixels kept), then check")
     check.set_defaults(func=cmd_check)
 
     render = sub.add_parser("render", parents=[site], help="write the pages as Markdown for any site generator")
@@ -217,16 +376,59 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--drafts", action="store_true", help="include records with status: draft")
     render.add_argument("--no-directory-urls", action="store_true",
                         help="links in listings as page.html instead of page/ (match the target generator)")
+    render.add_argument("--site-url", default=None, metavar="URL",
+                        help="the site's published address, for the URL in 'Cite this summary'")
     render.set_defaults(func=cmd_render)
+
+    cite_cmd = sub.add_parser("cite", parents=[site], help="print a case's citation for a reference manager")
+    cite_cmd.add_argument("case", metavar="CASE", help="a case id, or the path of its record")
+    cite_cmd.add_argument("--format", default="text", choices=("text", *refio.EXPORTS),
+                          help="text (formatted), ris, bibtex or csl-json (default: text)")
+    cite_cmd.add_argument("--style", default=None,
+                          help=f"citation style for text ({', '.join(cite.STYLES)}; default: the case's, else nature)")
+    cite_cmd.add_argument("--original", action="store_true",
+                          help="cite the published original (`source:`) instead of the summary")
+    cite_cmd.add_argument("--site-name", default=None,
+                          help="the site named in the summary's citation (default: mkdocs.yml's site_name)")
+    cite_cmd.add_argument("--site-url", default=None, metavar="URL",
+                          help="the site's address, for the summary's URL (default: mkdocs.yml's site_url)")
+    cite_cmd.set_defaults(func=cmd_cite)
 
     schema = sub.add_parser("schema", parents=[site], help="print the case record's JSON Schema")
     schema.add_argument("--out", metavar="FILE", help="write it to FILE instead of printing")
     schema.set_defaults(func=cmd_schema)
 
-    new = sub.add_parser("new", parents=[site], help="start a new case record (a draft) from the template")
-    new.add_argument("id", help="the case id, also the file name and URL slug")
-    new.add_argument("--title", help="the case title")
+    new = sub.add_parser("new", help="create a ready site: mkdocs.yml, an example case, the Pages workflow")
+    new.add_argument("dir", metavar="DIR", help="the folder to create (or an empty one)")
+    new.add_argument("--name", help="the site's name (default: from DIR)")
+    new.add_argument("--templates", dest="templates_copy", action="store_true",
+                     help="also copy the default templates into DIR/templates to customise")
+    new.add_argument("--force", action="store_true", help="replace files that already exist")
     new.set_defaults(func=cmd_new)
+
+    add = sub.add_parser("add", parents=[site], help="start a new case record (a draft) from a commented skeleton")
+    add.add_argument("title", help="the case title; the file name is made from it")
+    add.add_argument("--id", help="the case id (file name and URL slug) instead of one made from the title")
+    add.add_argument("--force", action="store_true", help="replace the record if it exists")
+    add.set_defaults(func=cmd_add)
+
+    handout = sub.add_parser("handout", parents=[site], help="write PDF handouts (one per case, or a booklet)")
+    handout.add_argument("case", nargs="*", metavar="CASE",
+                         help="case ids or record files (default: every published case)")
+    handout.add_argument("--out", default="handouts", metavar="DIR", help="output folder (default: handouts)")
+    handout.add_argument("--paper", choices=("a4", "letter"), default="a4", help="paper size (default: a4)")
+    handout.add_argument("--quiz", action="store_true",
+                         help="hold diagnosis, management and outcome back for a final answer page "
+                              "(records with teaching.hide always get their answer page)")
+    handout.add_argument("--booklet", action="store_true", help="one PDF of all cases with a contents page")
+    handout.add_argument("--specialty", metavar="NAME", help="with --booklet: only this specialty's cases")
+    handout.add_argument("--title", default="Case library", help="the library's name in the running header")
+    handout.add_argument("--site-url", metavar="URL", help="the site's URL, for each case's link in the footer")
+    handout.add_argument("--style", default="nature", help=f"citation style ({', '.join(cite.STYLES)})")
+    handout.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
+    handout.add_argument("--cache-dir", metavar="DIR",
+                         help="where built handouts are kept (default: .cache/grandrounds/handouts beside cases/)")
+    handout.set_defaults(func=cmd_handout)
     return parser
 
 

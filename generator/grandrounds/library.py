@@ -1,7 +1,7 @@
 """The case library: every record of a cases folder, loaded, validated and cross-checked.
 
 Owns what needs more than one record or the file system around it: discovering
-`cases/*.yaml`, resolving a `references:` file beside a record, confining figure paths to
+`cases/*.yaml`, resolving a `references:` file beside a record (read by `refio`), confining figure paths to
 the cases folder and checking that they exist, duplicate and reserved ids, and the cache
 that lets `serve` re-read only the records whose files changed (keyed by mtime and size).
 """
@@ -21,6 +21,7 @@ from .errors import CaseErrors, Location, Problem, display_path, fail
 from .load import RawRecord, load_record, read_text
 from .markup import cited_keys
 from .parallel import map_forked
+from .refio import REFERENCE_SUFFIXES, read_reference_file
 from .model import RESERVED_IDS, CSLItem, Case, validate_record
 
 CASE_SUFFIXES = (".yaml", ".yml")
@@ -116,9 +117,10 @@ def _reference_path(raw: RawRecord, relative: str, cases_dir: Path) -> Path:
     if target is None:
         raise CaseErrors([_problem(raw, where, f"reference file '{relative}' leaves the cases folder",
                                    "keep it beside the record")])
-    if target.suffix.lower() != ".json":
-        raise CaseErrors([_problem(raw, where, f"reference file '{relative}' is not CSL-JSON (.json)",
-                                   "export CSL-JSON from Zotero or pandoc (BibTeX and RIS come later)")])
+    if target.suffix.lower() not in REFERENCE_SUFFIXES:
+        raise CaseErrors([_problem(raw, where, f"reference file '{relative}' is not CSL-JSON, BibTeX or RIS",
+                                   "name a .json (CSL-JSON), .bib (BibTeX) or .ris (RIS) file exported "
+                                   "from Zotero or another reference manager")])
     if not target.is_file():
         raise CaseErrors([_problem(raw, where, f"reference file '{relative}' not found",
                                    "put it beside the record or correct the name")])
@@ -126,11 +128,15 @@ def _reference_path(raw: RawRecord, relative: str, cases_dir: Path) -> Path:
 
 
 def _read_references(target: Path) -> list[CSLItem]:
-    try:
-        data = json.loads(read_text(target))
-    except json.JSONDecodeError as exc:
-        raise fail(target, Location(exc.lineno, exc.colno), f"invalid JSON: {exc.msg}",
-                   "export the file again, or fix the JSON syntax here") from None
+    """The items of a reference file: CSL-JSON here, BibTeX and RIS through `refio`."""
+    if target.suffix.lower() != ".json":
+        data: Any = read_reference_file(target)
+    else:
+        try:
+            data = json.loads(read_text(target))
+        except json.JSONDecodeError as exc:
+            raise fail(target, Location(exc.lineno, exc.colno), f"invalid JSON: {exc.msg}",
+                       "export the file again, or fix the JSON syntax here") from None
     try:
         return _REFERENCE_LIST.validate_python(data)
     except ValidationError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from collections.abc import Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -26,15 +27,27 @@ _CITED_ITEM = re.compile(r"\s*@([A-Za-z0-9_][\w:.#$%&+?<>~/-]*)\s*(?:,\s*(.*?))?
 
 
 class Citations:
-    """Numbers in order of first citation across one page's fields (numeric styles).
+    """The in-text citations of one page, in a numeric or an author-year style.
 
-    Passed to `markdown_to_html`; `[@a]`, `[@a; @b]` and `[@a, p. 12]` become superscript
-    numbers linked to `#ref-<id>`; the first citation of a reference gets the anchor
-    `cite-<id>` that the reference list links back to. Keys that are not references are
-    kept as text and collected in `unknown` (the library reports them with a location)."""
+    Passed to `markdown_to_html`; `[@a]`, `[@a; @b]` and `[@a, p. 12]` cite references by
+    id. `numbers` records the order of first citation across the page's fields.
 
-    def __init__(self, known: set[str]):
+    - Numeric styles (nature, vancouver, ama): superscript numbers, ranges collapsed
+      (1–3,5), each linked to `#ref-<id>`.
+    - Author-year styles (`author_year`, APA): "(Fessler, 2000)", "(Nauta & Fibbe, 2007,
+      p. 12)", several works in reference-list order separated by "; ", works of the
+      same authors collapsed ("(Sun et al., 2007, 2009)"); labels and years (with the
+      2010a/2010b letters) come from the `cite.FormattedReference`s given as `references`.
+
+    The first citation of a reference gets the anchor `cite-<id>` that the reference list
+    links back to. Keys that are not references are kept as text and collected in
+    `unknown` (the library reports them with a location)."""
+
+    def __init__(self, known: set[str], references: Sequence[Any] = (),
+                 author_year: bool = False):
         self.known = known
+        self.author_year = author_year
+        self.entries = {r.id: r for r in references}
         self.numbers: dict[str, int] = {}
         self.unknown: list[str] = []
 
@@ -46,7 +59,29 @@ class Citations:
                 return escapeHtml(_citation_text(items))
             first = key not in self.numbers
             cited.append((self.numbers.setdefault(key, len(self.numbers) + 1), key, locator, first))
+        if self.author_year:
+            return self._author_year_html(cited)
         return '<sup class="gr-cite">' + _collapse(sorted(cited)) + "</sup>"
+
+    def _author_year_html(self, cited: list[tuple[int, str, str, bool]]) -> str:
+        """"(Label, Year[, locator]; ...)" with each work linked to its entry."""
+        def sort_key(c: tuple[int, str, str, bool]) -> tuple:
+            entry = self.entries.get(c[1])
+            return entry.sort_key if entry is not None else ()
+
+        parts: list[str] = []
+        previous = ("", "")  # (label, locator) of the last work printed
+        for _, key, locator, first in sorted(cited, key=sort_key):
+            entry = self.entries.get(key)
+            label = entry.label if entry is not None and entry.label else key
+            year = entry.year if entry is not None and entry.year else "n.d."
+            text = year + (f", {locator}" if locator else "")
+            if parts and previous == (label, "") and not locator:
+                parts[-1] += ", " + _link_text(key, year, first)
+            else:
+                parts.append(_link_text(key, f"{label}, {text}", first))
+            previous = (label, locator)
+        return '<span class="gr-cite">(' + "; ".join(parts) + ")</span>"
 
 
 def _citation_text(items: list[tuple[str, str]]) -> str:
@@ -57,6 +92,11 @@ def _link(number: int, key: str, locator: str, first: bool) -> str:
     anchor = f' id="cite-{escapeHtml(key)}"' if first else ""
     title = f' title="{escapeHtml(locator)}"' if locator else ""
     return f'<a href="#ref-{escapeHtml(key)}"{anchor}{title}>{number}</a>'
+
+
+def _link_text(key: str, text: str, first: bool) -> str:
+    anchor = f' id="cite-{escapeHtml(key)}"' if first else ""
+    return f'<a href="#ref-{escapeHtml(key)}"{anchor}>{escapeHtml(text)}</a>'
 
 
 def _collapse(cited: list[tuple[int, str, str, bool]]) -> str:
@@ -89,8 +129,10 @@ def _citation_rule(state: Any, silent: bool) -> bool:
             return False
         items.append((item.group(1), (item.group(2) or "").strip()))
     if not silent:
-        # superscript numbers sit on the word: "shown [@a]." prints as "shown¹."
-        state.pending = state.pending.rstrip(" ")
+        citations = state.env.get("citations") if isinstance(state.env, dict) else None
+        if citations is None or not citations.author_year:
+            # superscript numbers sit on the word: "shown [@a]." prints as "shown¹."
+            state.pending = state.pending.rstrip(" ")
         token = state.push("citation", "", 0)
         token.meta = {"items": items}
     state.pos = match.end()

@@ -31,6 +31,7 @@ from pydantic import (
 
 from pydantic_core import PydanticCustomError
 
+from . import cite
 from .errors import CaseErrors, Problem, display_path
 from .load import RawRecord
 
@@ -50,7 +51,7 @@ AbstractKey = Literal[
 HIDEABLE = ("diagnosis", "management", "outcome")
 
 RESERVED_IDS = frozenset({"index", "tags", "specialties", "search", "assets", "stylesheets",
-                          "javascripts", "figures", "404", "sitemap", "schema", "bibliography"})
+                          "javascripts", "figures", "404", "sitemap", "schema", "bibliography", "cite"})
 
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -180,6 +181,10 @@ class Funding(_Strict):
         return value
 
 
+CitationStyle = Literal[cite.STYLES]  # type: ignore[valid-type]
+"""A style name of `cite.STYLES` (a typo gets "did you mean")."""
+
+
 class Consent(_Strict):
     obtained: bool = False
     by: Literal["patient", "family", "guardian", "owner", "waived", "not-stated"] = "not-stated"
@@ -188,6 +193,14 @@ class Consent(_Strict):
 
 class Teaching(_Strict):
     hide: list[Literal["diagnosis", "management", "outcome"]] = []
+
+
+class CheckOptions(_Strict):
+    """Reviewed findings of `grandrounds check` to silence for this record."""
+
+    allow: list[str] = Field(default=[], description=(
+        'codes ("privacy/place"), families ("care") or a code with the exact text '
+        '("privacy/place: Mayo Clinic") that `grandrounds check` should not report'))
 
 
 class CSLName(BaseModel):
@@ -266,7 +279,7 @@ class Case(_Strict):
     figures: list[Figure] = []
     tables: list[Table] = []
     references: Union[list[CSLItem], str] = Field(
-        default=[], description="CSL-JSON items, or the path of a .json file beside the record")
+        default=[], description="CSL-JSON items, or the path of a .json (CSL-JSON), .bib (BibTeX) or .ris (RIS) file beside the record")
     abbreviations: dict[str, str] = {}
     acknowledgements: Optional[Markdown] = None
     funding: list[Funding] = []
@@ -277,8 +290,10 @@ class Case(_Strict):
     consent: Optional[Consent] = None
     license: Optional[str] = Field(default=None, description="SPDX id, e.g. CC-BY-4.0")
     source: Optional[CSLItem] = Field(default=None, description="the published original")
-    style: Optional[str] = Field(default=None, description="citation style, e.g. nature")
+    style: Optional[CitationStyle] = Field(
+        default=None, description="citation style: " + ", ".join(cite.STYLES) + " (default: the site's)")
     teaching: Teaching = Teaching()
+    check: CheckOptions = CheckOptions()
 
     # Set by the library after validation; not part of the record format.
     _source_path: Optional[str] = PrivateAttr(default=None)

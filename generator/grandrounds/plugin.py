@@ -6,6 +6,9 @@ It owns only what MkDocs needs:
   draft's figures in `build`) from the site, re-reads the records that changed
   (`library.Library`), renders them (`render.Renderer`) and adds the pages in memory
   (`File.generated`); drafts get MkDocs' DRAFT inclusion, so they show in `serve` only.
+  The bibliography page (`render.Renderer.bibliography_page`) and each case's citation
+  downloads (`cite/<id>.summary.ris` ..., `render.Renderer.citation_files`) are added
+  the same way, the downloads as files owned by their record.
 - incremental preview: the plugin lives for the whole `serve` (`on_startup`), marks as
   modified only the pages whose Markdown changed (a case, and the listings that show it),
   and keeps Material's search index whole across `--dirty` rebuilds, where Material would
@@ -33,17 +36,23 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from . import cite
+from . import check, cite, feed, metadata, related
 from .errors import CaseErrors, display_path
 from .library import Library, find_case_files
 from .model import Case
-from .render import (LISTING_SLOT, TAGS_PAGE, Renderer, RenderOptions, Row, all_tags, display_name, listing_row,
-                     page_url, tag_anchor)
+from . import bibliography
+from .render import (BIBLIOGRAPHY_PAGE, LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT, TAGS_PAGE, Renderer, RenderOptions, Row,
+                     all_tags, case_features, display_name, listing_row, page_url, tag_anchor)
 
 log = logging.getLogger("mkdocs.plugins.grandrounds")
 
 SOURCE_SUFFIXES = (".yaml", ".yml", ".bib", ".ris")
 STYLESHEET = "assets/grandrounds.css"
+FONTS_STYLESHEET = "assets/fonts.css"
+PRINT_STYLESHEET = "assets/print.css"  # the printed case page (handouts issue)
+SCRIPT = "assets/grandrounds.js"
+ASSETS = "assets"  # templates/assets/: fonts, fonts.css, grandrounds.js, copied into the site
+OVERRIDES = PACKAGE_TEMPLATES / "overrides"  # Material theme overrides: main.html (head metadata)
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "tables", "toc")
 
 
@@ -56,6 +65,19 @@ class _PluginConfig(base.Config):
     style = c.Choice(cite.STYLES, default="nature")
     intro = c.Type(str, default="Structured summaries of clinical cases for teaching.")
     disclaimer = c.Optional(c.Type(str))
+
+    # Teaching mode: sections hidden behind a prompt in records without `teaching.hide`
+    teaching_hide = c.ListOfItems(c.Choice(("diagnosis", "management", "outcome")), default=[])
+
+    # `grandrounds check` in the build (privacy, CARE, references, teaching)
+    check = c.Type(bool, default=True)
+    check_warnings = c.Choice(("warning", "info"), default="info")  # warning: --strict fails on them
+    privacy = c.Choice(("warning", "error"), default="warning")  # error: privacy findings fail the build
+    care_table = c.Type(bool, default=False)  # the CARE checklist table on case-report pages
+
+    # PDF handouts (`mkdocs build` only; serve leaves them out to stay fast)
+    handouts = c.Type(bool, default=False)  # handouts/<id>.pdf and a "Download PDF handout" link
+    handout_paper = c.Choice(("a4", "letter"), default="a4")
 
 
 class _GeneratedPage(File):
@@ -70,6 +92,7 @@ class _GeneratedPage(File):
 class GrandroundsPlugin(BasePlugin[_PluginConfig]):
     def __init__(self) -> None:
         self.is_serve = False
+        self._checker: check.Checker | None = None
         self.library: Library | None = None
         self.renderer: Renderer | None = None
         self._template_stamp: tuple[Any, ...] | None = None
@@ -86,8 +109,22 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         self._last_rows: tuple[Row, ...] | None = None
         self._index_pages: dict[str, str] = {}
         self._listings: dict[str, str] = {}  # listing page -> the HTML put in on_post_page
+        self._bib_items: dict[str, tuple[Case, list[bibliography.Prepared]]] = {}  # id -> (version, items)
+        self._bib_key: tuple[Any, ...] | None = None
+        self._bib_page = ""
+        self._bib_slot: dict[str, str] = {}
+        self._downloads: dict[str, tuple[Case, Any, dict[str, str]]] = {}  # id -> citation files
         self._theme_env: tuple[Any, Any] | None = None
         self._pages: list[File] = []  # the documentation pages of the current build
+        self._features: tuple[Any, ...] | None = None  # related-cases input, last build
+        self._related_ids: dict[str, list[str]] = {}
+        self._feature_cache: dict[Path, tuple[Case, related.Features]] = {}
+        self._related: dict[str, tuple[tuple[Row, ...], str]] = {}  # case page -> (rows, HTML)
+        self._case_by_uri: dict[str, Case] = {}  # case page -> its case (head metadata)
+        self._feed: str | None = None
+        self._feed_key: tuple[Any, ...] | None = None
+        self._feed_changed = True
+        self._pdf_uris: set[str] = set()  # PDF handouts in the site (citation_pdf_url)
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -100,6 +137,16 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                 config.markdown_extensions.append(name)
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
+        assets = _asset_files(Path(config.config_file_path or ".").resolve().parent / self.config.templates_dir)
+        if FONTS_STYLESHEET in assets and FONTS_STYLESHEET not in config.extra_css:
+            config.extra_css.insert(0, FONTS_STYLESHEET)
+        if PRINT_STYLESHEET in assets and PRINT_STYLESHEET not in config.extra_css:
+            config.extra_css.append(PRINT_STYLESHEET)
+        if SCRIPT in assets and SCRIPT not in [str(s) for s in config.extra_javascript]:
+            config.extra_javascript.append(SCRIPT)
+        if OVERRIDES.is_dir() and str(OVERRIDES) not in config.theme.dirs:
+            # after the site's custom_dir (whose own main.html wins), before Material's
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(OVERRIDES))
         root = Path(config.config_file_path or ".").resolve().parent
         cases_dir = Path(config.docs_dir) if not self.config.cases_dir else root / self.config.cases_dir
         if self.library is None or self.library.cases_dir != cases_dir:
@@ -109,13 +156,18 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         options = RenderOptions(style=self.config.style, site_title=config.site_name,
                                 intro=self.config.intro, disclaimer=self.config.disclaimer,
                                 include_drafts=self.is_serve,
-                                directory_urls=config.use_directory_urls)
+                                directory_urls=config.use_directory_urls,
+                                site_url=config.site_url or None,
+                                teaching_hide=tuple(self.config.teaching_hide),
+                                care_table=self.config.care_table,
+                                handouts=self.config.handouts and not self.is_serve)
         renderer = Renderer(templates, options)
         stamp = (options, tuple((str(p), p.stat().st_mtime_ns) for p in renderer.template_paths))
         if stamp != self._template_stamp:
             self.renderer, self._template_stamp = renderer, stamp
             self._case_pages.clear()  # templates or options changed: re-render every case
             self._last_rows = None
+            self._rows.clear()  # rows depend on options too (teaching_hide)
         return config
 
     # Pages -------------------------------------------------------------------
@@ -130,6 +182,14 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                               + "\n".join(str(p) for p in problems))
         for problem in problems:  # in serve: every rebuild, until fixed
             log.error(str(problem))
+        if self.config.check:
+            if self._checker is None or self._checker.privacy != self.config.privacy:
+                self._checker = check.Checker(privacy=self.config.privacy)
+            errors = check.check_build(self._checker, self.library, log, serve=self.is_serve,
+                                       warnings_as=self.config.check_warnings)
+            if errors and not self.is_serve:
+                raise PluginError("grandrounds check: the case records have errors:\n"
+                                  + "\n".join(str(f) for f in errors))
 
         self._drop_sources(files, config)
         pages = self._case_markdown(case_files, changed)
@@ -141,11 +201,127 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
             self._index_pages = self.renderer.index_pages(list(rows), slots=self._listings)
             self._last_rows = rows
         pages.update({uri: (text, None) for uri, text in self._index_pages.items()})
+        pages[BIBLIOGRAPHY_PAGE] = (self._bibliography_page(shown), None)
+        pages.update(self._citation_downloads(shown))
+        self._update_related(shown)
         self._add_pages(files, config, pages)
         if STYLESHEET not in files:
             files.append(File.generated(config, STYLESHEET, content=self.renderer.stylesheet()))
+        root = Path(config.config_file_path or ".").resolve().parent
+        for uri, path in _asset_files(root / self.config.templates_dir).items():
+            if uri not in files:
+                files.append(File.generated(config, uri, abs_src_path=str(path)))
+        self._add_feed(files, config, shown)
+        if self.renderer.options.handouts:
+            self._add_handouts(files, config, shown)
         self._tags_by_uri = {f"{c.slug}.md": all_tags(c) for c in shown}
+        self._case_by_uri = {f"{c.slug}.md": c for c in shown}
+        self._pdf_uris = {f.src_uri for f in files if f.src_uri.endswith(".pdf")}
         return files
+
+    def _add_handouts(self, files: Files, config: MkDocsConfig, shown: list[Case]) -> None:
+        """Each case's PDF (built or from the cache, by `handout.site_handouts`) as
+        `handouts/<id>.pdf`, so the case page's link is in the files collection."""
+        from . import handout
+
+        assert self.library is not None and self.renderer is not None
+        root = Path(config.config_file_path or ".").resolve().parent
+        options = handout.site_options(self.renderer.options, self.config.handout_paper,
+                                       root / self.config.templates_dir)
+        try:
+            pdfs, problems, notes = handout.site_handouts(shown, self.library.cases_dir, options,
+                                                          root / handout.CACHE_DIR)
+        except handout.SetupError as exc:
+            raise PluginError(f"grandrounds: handouts: {exc}") from None
+        if problems:
+            raise PluginError("grandrounds: handouts could not be made:\n" + "\n".join(problems))
+        for note in notes:  # a long handout is not a broken site: info, so --strict passes
+            log.info(note)
+        for uri, path in pdfs.items():
+            files.append(File.generated(config, uri, abs_src_path=str(path)))
+
+    def _bibliography_page(self, shown: list[Case]) -> str:
+        """The bibliography's Markdown (its list goes in `_listings`). Each case's items
+        are taken once per validated version; the list is merged and rendered again only
+        when some case's references, id or title changed."""
+        assert self.renderer is not None
+        items = []
+        for case in shown:
+            cached = self._bib_items.get(case.slug)
+            if cached is None or cached[0] is not case:
+                cached = self._bib_items[case.slug] = (case, bibliography.prepare(case.reference_items()))
+            items.append((case.slug, case.title, cached[1]))
+        for gone in set(self._bib_items) - {c.slug for c in shown}:
+            del self._bib_items[gone]
+        key = (id(self.renderer), tuple((slug, title, id(refs)) for slug, title, refs in items))
+        if key != self._bib_key:
+            self._bib_slot = {}
+            self._bib_page = self.renderer.bibliography_page(bibliography.merge_prepared(items),
+                                                             slots=self._bib_slot)
+            self._bib_key = key
+        self._listings.update(self._bib_slot)
+        return self._bib_page
+
+    def _citation_downloads(self, shown: list[Case]) -> dict[str, tuple[str, Path | None]]:
+        """Each case's citation files (`cite/<id>.summary.ris` ...), made once per version
+        of the record; they belong to the record, so they go when it goes."""
+        assert self.renderer is not None
+        out: dict[str, tuple[str, Path | None]] = {}
+        for case in shown:
+            cached = self._downloads.get(case.slug)
+            if cached is None or cached[0] is not case or cached[1] is not self.renderer:
+                cached = self._downloads[case.slug] = (case, self.renderer, self.renderer.citation_files(case))
+            src = Path(case.source_path or "")
+            out.update({uri: (text, src) for uri, text in cached[2].items()})
+        for gone in set(self._downloads) - {c.slug for c in shown}:
+            del self._downloads[gone]
+        return out
+
+    def _update_related(self, shown: list[Case]) -> None:
+        """Each case page's related-cases HTML. The scores are recomputed only when what
+        they compare (codes, diagnosis, tags, specialties, dates) changed somewhere; a
+        page's HTML only when its list or a listed case's row changed."""
+        assert self.renderer is not None
+        features = tuple(self._case_features(c) for c in shown)
+        if features != self._features:
+            self._related_ids = related.related_cases(features)
+            self._features = features
+        rows = {c.slug: self._row(c) for c in shown}
+        kept: dict[str, tuple[tuple[Row, ...], str]] = {}
+        for slug, ids in self._related_ids.items():
+            listed = tuple(rows[i] for i in ids if i in rows)
+            uri = f"{slug}.md"
+            last = self._related.get(uri)
+            kept[uri] = last if last and last[0] == listed else (listed, self.renderer.related_html(slug, list(listed)))
+        self._related = kept
+
+    def _case_features(self, case: Case) -> related.Features:
+        """The case's related-cases features, computed once per validated version."""
+        path = Path(case.source_path or "")
+        cached = self._feature_cache.get(path)
+        if cached is None or cached[0] is not case:
+            cached = self._feature_cache[path] = (case, case_features(case))
+        return cached[1]
+
+    def _add_feed(self, files: Files, config: MkDocsConfig, shown: list[Case]) -> None:
+        """The Atom feed, `feed.xml`: rewritten in a dirty rebuild only when it changed."""
+        assert self.renderer is not None
+        entries = feed.newest([c for c in shown if c.status == "published"])
+        key = (tuple(map(id, entries)), config.site_name, config.site_url, config.use_directory_urls,
+               self.renderer.options.teaching_hide)
+        if key != self._feed_key:  # one of the newest cases, or an option, changed
+            self._feed_key = key
+            text = feed.atom_feed(entries, site_name=config.site_name, site_url=config.site_url,
+                                  directory_urls=config.use_directory_urls,
+                                  teaching_hide=self.renderer.options.teaching_hide)
+            self._feed_changed, self._feed = text != self._feed, text
+        else:
+            self._feed_changed = False
+        if feed.FEED_PATH in files or self._feed is None:
+            return
+        file = _GeneratedPage.generated(config, feed.FEED_PATH, content=self._feed)
+        file.changed = self._feed_changed
+        files.append(file)
 
     def _listed_cases(self, case_files: list[Path]) -> list[Case]:
         """The cases the listings show: the valid ones, and in `serve` the last good
@@ -162,6 +338,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         for gone in set(self._last_good) - set(case_files):
             del self._last_good[gone]
             self._rows.pop(gone, None)
+            self._feature_cache.pop(gone, None)
         return valid + kept
 
     def _row(self, case: Case) -> Row:
@@ -169,7 +346,8 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         path = Path(case.source_path or "")
         cached = self._rows.get(path)
         if cached is None or cached[0] is not case:
-            cached = self._rows[path] = (case, listing_row(case))
+            assert self.renderer is not None
+            cached = self._rows[path] = (case, listing_row(case, self.renderer.options.teaching_hide))
         return cached[1]
 
     def _drop_sources(self, files: Files, config: MkDocsConfig) -> None:
@@ -253,7 +431,8 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
             inclusion = (InclusionLevel.DRAFT if draft else
                          InclusionLevel.NOT_IN_NAV if is_case else InclusionLevel.INCLUDED)
             file = _GeneratedPage.generated(config, uri, content=text, inclusion=inclusion)
-            content = text + self._listings.get(uri, "")  # the listing is added in on_post_page
+            # the listing and related cases are added in on_post_page
+            content = text + self._listings.get(uri, "") + self._related.get(uri, ((), ""))[1]
             file.changed = everything_changed or self._last_content.get(uri) != content
             if is_case and src is not None and src.is_relative_to(docs):  # "Edit this page"
                 file.edit_uri = src.relative_to(docs).as_posix()
@@ -285,6 +464,16 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
     @event_priority(-100)  # after the search plugin has indexed the page
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,
                         nav: Navigation) -> dict[str, Any]:
+        case = self._case_by_uri.get(page.file.src_uri)
+        if case is not None:  # schema.org, Highwire and Open Graph, for overrides/main.html
+            assert self.renderer is not None
+            pdf = f"handouts/{case.slug}.pdf"  # handouts issue: where _add_handouts puts it
+            info = metadata.PageInfo(site_name=config.site_name,
+                                     page_url=metadata.absolute_url(config.site_url, page.url),
+                                     pdf_url=metadata.absolute_url(config.site_url, pdf) if pdf in self._pdf_uris else None,
+                                     language=str(config.theme.locale or "en"),
+                                     teaching_hide=self.renderer.options.teaching_hide)
+            context["grandrounds_head"] = metadata.head_html(case, info)
         tags = self._tags_by_uri.get(page.file.src_uri)
         if tags:
             # Material's partials/tags.html prints the name unescaped
@@ -302,7 +491,12 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         """Put the listing tables into the finished listing pages. Kept out of the Markdown
         until now, they cost neither a Python-Markdown nor a search-indexer parse."""
         listing = self._listings.get(page.file.src_uri)
-        return output.replace(LISTING_SLOT, listing, 1) if listing is not None else output
+        if listing is not None:
+            output = output.replace(LISTING_SLOT, listing, 1)
+        related_html = self._related.get(page.file.src_uri)
+        if related_html is not None:
+            output = output.replace(RELATED_SLOT, related_html[1], 1)
+        return output
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self._search_mark = 0
@@ -358,6 +552,19 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         if not self.library.cases_dir.resolve().is_relative_to(Path(config.docs_dir).resolve()):
             server.watch(str(self.library.cases_dir))
         return server
+
+
+def _asset_files(site_templates: Path) -> dict[str, Path]:
+    """The files of `templates/assets/` by site path (`assets/...`): the package's, each
+    replaced by the site's own file of the same name."""
+    found: dict[str, Path] = {}
+    for root in (PACKAGE_TEMPLATES, site_templates):
+        folder = root / ASSETS
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    found[f"{ASSETS}/{path.relative_to(folder).as_posix()}"] = path
+    return found
 
 
 def _theme_key(config: MkDocsConfig) -> tuple[Any, ...]:

@@ -22,7 +22,7 @@ from typing import Any, Iterable
 import jinja2
 from markupsafe import Markup, escape
 
-from . import cite
+from . import bibliography, cite, refio, related
 from .markup import (Citations, escape_markdown, markdown_to_html, markdown_to_inline_html,
                      markdown_to_text)
 from .model import Case, Patient
@@ -61,9 +61,17 @@ LICENSES = {
     "CC0-1.0": ("CC0 1.0", "https://creativecommons.org/publicdomain/zero/1.0/"),
 }
 LISTING_SLOT = "<!-- grandrounds:listing -->"
+RELATED_SLOT = "<!-- grandrounds:related -->"
+REVEAL_PROMPTS = {"diagnosis": "What is the diagnosis?", "management": "How would you manage this?",
+                  "outcome": "What happened next?"}
 HOME_PAGE = "index.md"
 TAGS_PAGE = "tags.md"
+BIBLIOGRAPHY_PAGE = "bibliography.md"
+CITE_DIR = "cite"
+EXPORT_FORMATS = (("ris", "RIS"), ("bibtex", "BibTeX"), ("csl-json", "CSL-JSON"))
+"""Download formats of "Cite this summary" / "Cite the original": (refio name, label)."""
 SPECIALTY_DIR = "specialties"
+HANDOUTS_DIR = "handouts"  # <id>.pdf in the site (plugin option `handouts`)
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,10 @@ class RenderOptions:
     disclaimer: str | None = None
     include_drafts: bool = False
     directory_urls: bool = True
+    site_url: str | None = None  # the published address, for the summary's citation URL
+    teaching_hide: tuple[str, ...] = ()  # hidden sections of records without `teaching.hide`
+    care_table: bool = False  # show the CARE checklist table on case-report pages (check.care_table)
+    handouts: bool = False  # link each case page to its PDF handout (HANDOUTS_DIR/<id>.pdf)
 
 
 def page_url(uri: str, directory_urls: bool = True) -> str:
@@ -141,6 +153,28 @@ def patient_line(case: Case) -> str:
     return ""
 
 
+def hidden_sections(case: Case, site_default: Iterable[str] = ()) -> frozenset[str]:
+    """The sections teaching mode holds back (DESIGN.md's teaching rule): the record's
+    `teaching.hide` when the record sets it (an empty list shows everything), else the
+    site-wide default (`teaching_hide` plugin option)."""
+    if "hide" in case.teaching.model_fields_set:
+        return frozenset(case.teaching.hide)
+    return frozenset(site_default)
+
+
+def age_band(p: Patient) -> str | None:
+    """DESIGN.md's age bands: 'child' under 18, 'adult' 18 to 64, 'older-adult' 65 and
+    over; an age in months, weeks or days is a child's; no age, no band."""
+    if p.age is None:
+        return None
+    if p.age == "90+":
+        return "older-adult"
+    if p.age_unit != "years":
+        return "child"
+    assert isinstance(p.age, int)
+    return "child" if p.age < 18 else "adult" if p.age < 65 else "older-adult"
+
+
 @dataclass(frozen=True)
 class Row:
     """One case as listed on the home, specialty and tags pages."""
@@ -150,11 +184,16 @@ class Row:
     title: str
     specialties: tuple[Any, ...]
     patient: str
-    diagnosis: str
+    diagnosis: str  # empty when teaching mode hides the diagnosis
     year: str | None
     date: str
     tags: tuple[str, ...]
     draft: bool
+    type: str = "case-report"
+    sexes: tuple[str, ...] = ()
+    age_bands: tuple[str, ...] = ()
+    text: str = ""  # lowercased text the home page's free-text filter searches
+    diagnosis_hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,12 +203,20 @@ class Named:
     count: int = 0
 
 
-def listing_row(case: Case) -> Row:
+def listing_row(case: Case, teaching_hide: Iterable[str] = ()) -> Row:
     specialties = tuple(Named(display_name(s), slugify(s)) for s in case.specialties)
+    hidden = "diagnosis" in hidden_sections(case, teaching_hide)
+    diagnosis = "" if hidden else markdown_to_text(case.final_diagnosis)
+    people = case.everyone
+    tags = tuple(all_tags(case))
+    text = " ".join([case.title, diagnosis, *tags, *case.keywords])
     return Row(id=case.slug, src=f"{case.slug}.md", title=case.title, specialties=specialties,
-               patient=patient_line(case), diagnosis=markdown_to_text(case.final_diagnosis),
-               year=case.year, date=case.date or "", tags=tuple(all_tags(case)),
-               draft=case.status == "draft")
+               patient=patient_line(case), diagnosis=diagnosis,
+               year=case.year, date=case.date or "", tags=tags,
+               draft=case.status == "draft", type=case.type,
+               sexes=tuple(dict.fromkeys(p.sex for p in people if p.sex)),
+               age_bands=tuple(dict.fromkeys(b for b in map(age_band, people) if b)),
+               text=" ".join(text.lower().split()), diagnosis_hidden=hidden)
 
 
 def all_tags(case: Case) -> list[str]:
@@ -186,9 +233,12 @@ def sort_rows(rows: Iterable[Row]) -> list[Row]:
     return sorted(by_title, key=lambda r: r.date, reverse=True)
 
 
-def description(case: Case, limit: int = 200) -> str:
-    """A one-sentence page description from the abstract (for search results and meta)."""
-    abstract = case.abstract if isinstance(case.abstract, str) else " ".join(case.abstract.values())
+def description(case: Case, limit: int = 200, hidden: Iterable[str] = ()) -> str:
+    """A one-sentence page description from the abstract (for search results and meta),
+    without the abstract parts teaching mode hides."""
+    hidden = set(hidden)
+    abstract = case.abstract if isinstance(case.abstract, str) else " ".join(
+        text for key, text in case.abstract.items() if key not in hidden)
     text = markdown_to_text(abstract)
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
@@ -210,6 +260,13 @@ def meta_value(value: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+def no_blank_lines(html: str) -> Markup:
+    """HTML without empty lines, so that it stays one HTML block in Markdown (CommonMark
+    ends a `<details>` block at a blank line). Rendered fields hold none (`markup` writes
+    their blank lines as `&#10;`); this removes the ones the template's layout adds."""
+    return Markup(re.sub(r"\n[ \t]*(?=\n)", "", str(html)))
+
+
 @jinja2.pass_context
 def _md_filter(context: Any, text: str | None, doc_id: str = "") -> Markup:
     """`md`: a Markdown field as HTML; citations numbered by the page's `citations`."""
@@ -223,10 +280,22 @@ def _mdi_filter(context: Any, text: str | None) -> Markup:
 
 
 def cited_first(references: list[Any], citations: Citations) -> list[Any]:
-    """Cited references in order of first citation, then the uncited ones as given."""
+    """Cited references in order of first citation, then the uncited ones as given;
+    in an author-year style (APA) simply alphabetical (by author, year, title)."""
+    if citations.author_year:
+        return sorted(references, key=lambda r: r.sort_key)
     order = citations.numbers
     cited = sorted((r for r in references if r.id in order), key=lambda r: order[r.id])
     return cited + [r for r in references if r.id not in order]
+
+
+def case_references(case: Case, style: str) -> tuple[list[Any], Citations, Any]:
+    """A case's formatted references, the `Citations` that number them as its fields
+    render, and its formatted source (or None): shared by the page and the handout."""
+    references = cite.format_references(case.reference_items(), style)
+    source = cite.format_reference(case.source.as_csl(), style) if case.source else None
+    citations = Citations({r.id for r in references}, references, cite.is_author_year(style))
+    return references, citations, source
 
 
 class Renderer:
@@ -240,7 +309,10 @@ class Renderer:
             autoescape=True, trim_blocks=False, lstrip_blocks=False,
             keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
         )
-        self.env.filters.update(md=_md_filter, mdi=_mdi_filter, mdtext=escape_markdown, meta=meta_value)
+        self._formatted: dict[int, tuple[Any, cite.FormattedReference]] = {}  # bibliography
+        self._citer_links: dict[Any, str] = {}  # bibliography: Citer -> its "cited by" link
+        self.env.filters.update(md=_md_filter, mdi=_mdi_filter, mdtext=escape_markdown, meta=meta_value,
+                                no_blank_lines=no_blank_lines)
 
     @cached_property
     def template_paths(self) -> list[Path]:
@@ -249,13 +321,19 @@ class Renderer:
         assert isinstance(loader, jinja2.FileSystemLoader)
         return [p for d in loader.searchpath for p in sorted(Path(d).iterdir()) if p.is_file()]
 
-    def case_page(self, case: Case) -> str:
+    def hidden(self, case: Case) -> frozenset[str]:
+        """The sections of `case` that teaching mode holds back on this site."""
+        return hidden_sections(case, self.options.teaching_hide)
+
+    def case_page(self, case: Case, related: str | None = None) -> str:
+        """The case's Markdown page. `related` is the related-cases HTML; None leaves
+        `RELATED_SLOT` in its place for the MkDocs plugin to fill in on_post_page (the
+        list depends on every case, the rest of the page on this one only)."""
+        hidden = self.hidden(case)
         style = case.style or self.options.style
-        references = cite.format_references(case.reference_items(), style)
-        citations = Citations({r.id for r in references})
-        source = cite.format_reference(case.source.as_csl(), style) if case.source else None
+        references, citations, source = case_references(case, style)
         license_name, license_url = LICENSES.get(case.license or "", (case.license, None))
-        meta = {"title": case.title, "description": description(case), "tags": all_tags(case)}
+        meta = {"title": case.title, "description": description(case, hidden=hidden), "tags": all_tags(case)}
         columns = _filled_columns(MANAGEMENT_COLUMNS, case.management)
         return self.env.get_template("case.md.j2").render(
             case=case,
@@ -273,11 +351,67 @@ class Renderer:
             citations=citations,
             cited_first=cited_first,
             source=source,
+            summary_citation=cite.format_reference(self.summary_item(case), style),
+            downloads={which: [(label, citation_file(case.slug, which, fmt)) for fmt, label in EXPORT_FORMATS]
+                       for which in self.citation_items(case)},
             license={"name": license_name, "url": license_url} if case.license else None,
             authors_text=", ".join(a.name for a in case.authors).rstrip("."),
             consent_text=CONSENT_TEXT[case.consent.by] if case.consent else "",
             disclaimer=self.options.disclaimer,
+            hidden=hidden,
+            reveal_prompts=REVEAL_PROMPTS,
+            related=Markup(RELATED_SLOT if related is None else related),
+            care=_care_rows(case) if self.options.care_table else None,
+            handout=f"{HANDOUTS_DIR}/{case.slug}.pdf" if self.options.handouts else None,
         )
+
+    def summary_item(self, case: Case) -> dict[str, Any]:
+        """The CSL item citing the summary page itself (see `refio.summary_item`)."""
+        url = None
+        if self.options.site_url:
+            url = self.options.site_url.rstrip("/") + "/" + relative_url(
+                page_url(f"{case.slug}.md", self.options.directory_urls), "")
+        return refio.summary_item(case, self.options.site_title, url)
+
+    def citation_items(self, case: Case) -> dict[str, dict[str, Any]]:
+        """{"summary": item, "original": item (with `source` only)}."""
+        items = {"summary": self.summary_item(case)}
+        if case.source:
+            items["original"] = case.source.as_csl()
+        return items
+
+    def citation_files(self, case: Case) -> dict[str, str]:
+        """The case's citation downloads by site path: `cite/<id>.summary.ris`, `.bib`,
+        `.json`, and the same for `original` when the record has `source`."""
+        files = {}
+        for which, item in self.citation_items(case).items():
+            for fmt, _ in EXPORT_FORMATS:
+                files[citation_file(case.slug, which, fmt)] = refio.EXPORTS[fmt][1]([item])
+        return files
+
+    def bibliography_page(self, entries: list[bibliography.Entry], slots: dict[str, str] | None = None) -> str:
+        """The site-wide bibliography (a listing page, see `_listing_page`): each merged
+        entry formatted in the site's style, with links to the cases that cite it."""
+        style = self.options.style
+        here = page_url(BIBLIOGRAPHY_PAGE, self.options.directory_urls)
+        links = self._citer_links
+        formatted = []
+        for entry in entries:
+            cached = self._formatted.get(id(entry.item))
+            if cached is None or cached[0] is not entry.item:
+                cached = (entry.item, cite.format_reference(entry.item, style))
+            for citer in entry.cited_by:
+                if citer not in links:
+                    href = relative_url(page_url(f"{citer.case_id}.md", self.options.directory_urls), here)
+                    links[citer] = str(Markup('<a href="{}#ref-{}">{}</a>').format(href, citer.ref_id, citer.case_title))
+            cited_by = Markup("; ".join(links[c] for c in entry.cited_by))
+            formatted.append((entry, cached[1], cited_by))
+        # keep only what is in use (serve edits replace items and titles)
+        self._formatted = {id(e.item): (e.item, f) for e, f, _ in formatted}
+        if len(links) > 2 * sum(len(e.cited_by) for e in entries) + 1000:
+            used = {c for e in entries for c in e.cited_by}
+            self._citer_links = {c: html for c, html in links.items() if c in used}
+        return self._listing_page("bibliography.md.j2", BIBLIOGRAPHY_PAGE, slots, entries=formatted)
 
     def _listing_page(self, template: str, uri: str, slots: dict[str, str] | None, **context: Any) -> str:
         """Render a listing page. Links are made by `href(target_uri)` (the listing is an
@@ -301,7 +435,7 @@ class Renderer:
     def home_page(self, rows: list[Row], slots: dict[str, str] | None = None) -> str:
         return self._listing_page("home.md.j2", HOME_PAGE, slots, site_title=self.options.site_title,
                                   intro=self.options.intro, rows=sort_rows(rows),
-                                  specialties=specialty_index(rows))
+                                  specialties=specialty_index(rows), filters=filter_options(rows))
 
     def specialty_page(self, specialty: Named, rows: list[Row], slots: dict[str, str] | None = None) -> str:
         return self._listing_page("specialty.md.j2", f"{SPECIALTY_DIR}/{specialty.slug}.md", slots,
@@ -309,6 +443,17 @@ class Renderer:
 
     def tags_page(self, rows: list[Row], slots: dict[str, str] | None = None) -> str:
         return self._listing_page("tags.md.j2", TAGS_PAGE, slots, tags=tag_index(rows))
+
+    def related_html(self, slug: str, rows: list[Row]) -> str:
+        """The related-cases section of the page of case `slug` (`related.html.j2`), with
+        links relative to that page; empty without related cases."""
+        if not rows:
+            return ""
+        here = page_url(f"{slug}.md", self.options.directory_urls)
+        directory_urls = self.options.directory_urls
+        return self.env.get_template("related.html.j2").render(
+            rows=rows, type_names=TYPE_NAMES,
+            href=lambda target: relative_url(page_url(target, directory_urls), here))
 
     def stylesheet(self) -> str:
         """The site stylesheet (`grandrounds.css`: the site's own, else the default)."""
@@ -332,6 +477,24 @@ class Renderer:
             members = [r for r in rows if any(s.slug == specialty.slug for s in r.specialties)]
             pages[f"{SPECIALTY_DIR}/{specialty.slug}.md"] = self.specialty_page(specialty, members, slots)
         return pages
+
+
+AGE_BANDS = (("child", "Child (under 18)"), ("adult", "Adult (18 to 64)"), ("older-adult", "Older adult (65 and over)"))
+SEXES = (("female", "Female"), ("male", "Male"), ("other", "Other"), ("unknown", "Unknown"))
+
+
+def filter_options(rows: list[Row]) -> dict[str, list[tuple[str, str]]]:
+    """The (value, label) choices of the home page's filters: only values some case has."""
+    types = {r.type for r in rows}
+    sexes = {s for r in rows for s in r.sexes}
+    bands = {b for r in rows for b in r.age_bands}
+    return {
+        "specialty": [(s.slug, f"{s.name} ({s.count})") for s in specialty_index(rows)],
+        "type": [(t, name) for t, name in TYPE_NAMES.items() if t in types],
+        "sex": [(s, name) for s, name in SEXES if s in sexes],
+        "age": [(b, name) for b, name in AGE_BANDS if b in bands],
+        "year": [(y, y) for y in sorted({r.year for r in rows if r.year}, reverse=True)],
+    }
 
 
 def _filled_columns(columns: tuple[tuple[str, str], ...], rows: list[Any]) -> list[tuple[str, str]]:
@@ -371,9 +534,47 @@ def tag_index(rows: Iterable[Row]) -> list[TagEntry]:
     return sorted(tags.values(), key=lambda t: t.name.lower())
 
 
+def case_features(case: Case) -> related.Features:
+    """What the related-cases score compares for `case` (see `related`)."""
+    return related.make_features(case.slug, case.date, ((c.system, c.code) for c in case.codes),
+                                 markdown_to_text(case.final_diagnosis), case.tags, case.specialties)
+
+
+def related_html_by_case(cases: list[Case], renderer: "Renderer") -> dict[str, str]:
+    """Every case's related-cases HTML by slug (empty where nothing is related)."""
+    rows = {c.slug: listing_row(c, renderer.options.teaching_hide) for c in cases}
+    ids = related.related_cases([case_features(c) for c in cases])
+    return {slug: renderer.related_html(slug, [rows[i] for i in ids.get(slug, [])]) for slug in rows}
+
+
 def render_site(cases: Iterable[Case], renderer: Renderer) -> dict[str, str]:
     """Every page of a site as Markdown, by source path (`<id>.md`, `index.md`, ...)."""
     shown = [c for c in cases if c.status == "published" or renderer.options.include_drafts]
-    pages = {f"{c.slug}.md": renderer.case_page(c) for c in shown}
-    pages.update(renderer.index_pages([listing_row(c) for c in shown]))
+    related = related_html_by_case(shown, renderer)
+    pages = {f"{c.slug}.md": renderer.case_page(c, related[c.slug]) for c in shown}
+    pages.update(renderer.index_pages([listing_row(c, renderer.options.teaching_hide) for c in shown]))
+    pages[BIBLIOGRAPHY_PAGE] = renderer.bibliography_page(bibliography_entries(shown))
     return pages
+
+
+def citation_file(slug: str, which: str, fmt: str) -> str:
+    """The site path of a citation download: `cite/<id>.<summary|original><suffix>`."""
+    return f"{CITE_DIR}/{slug}.{which}{refio.EXPORTS[fmt][0]}"
+
+
+def bibliography_entries(cases: Iterable[Case]) -> list[bibliography.Entry]:
+    """The merged references of `cases` (see `bibliography.merge`)."""
+    return bibliography.merge((c.slug, c.title, c.reference_items()) for c in cases)
+
+
+def site_citation_files(cases: Iterable[Case], renderer: Renderer) -> dict[str, str]:
+    """The citation downloads of every case `render_site` shows, by site path."""
+    shown = [c for c in cases if c.status == "published" or renderer.options.include_drafts]
+    return {path: text for c in shown for path, text in renderer.citation_files(c).items()}
+
+
+def _care_rows(case: Case) -> Any:
+    """The CARE checklist rows of a case report or series (`check.care_table`), else None."""
+    from .check import CARE_TYPES, care_table
+
+    return care_table(case) if case.type in CARE_TYPES else None

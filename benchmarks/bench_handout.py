@@ -1,0 +1,111 @@
+"""How fast are the PDF handouts? Cold and warm builds of N handouts, on every core and on one.
+
+    python benchmarks/bench_handout.py                 # N = 200: cold (all cores), warm, cold (1 core)
+    python benchmarks/bench_handout.py --cases 40      # quicker
+    python benchmarks/bench_handout.py --no-serial     # skip the one-core cold build
+
+It writes N records into a temporary cases folder by varying the repository's published
+example cases (each copy gets its own id and title, so every PDF differs), then times
+`handout.build_handouts` as `grandrounds handout` calls it, each in a fresh process (Python
+start-up and imports included, as a user waits for them):
+
+(1) cold, every core: empty cache, one worker process per core;
+(2) warm: the same again, nothing changed (every handout comes from the cache: a hash of
+    its inputs each);
+(3) cold, one core (`--jobs 1`), for the speed-up of (1).
+
+Targets (issue 4, on a 2-core machine): cold 200 <= 45 s, warm <= 2 s. The machine may be
+shared: the numbers printed are wall time, which other work only ever adds to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_COLD_S = 45.0
+TARGET_WARM_S = 2.0
+
+
+def make_cases(cases_dir: Path, count: int) -> None:
+    """`count` records made from the published example cases (id and title varied),
+    with the figures folder copied beside them."""
+    sources = []
+    for path in sorted((ROOT / "cases").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data.get("status", "published") == "published" and not isinstance(data.get("references"), str):
+            sources.append(data)
+    cases_dir.mkdir(parents=True)
+    if (ROOT / "cases" / "figures").is_dir():
+        shutil.copytree(ROOT / "cases" / "figures", cases_dir / "figures")
+    for i in range(count):
+        data = dict(sources[i % len(sources)])
+        data["id"] = f"case-{i:04d}"
+        data["title"] = f"{data['title']} (variant {i + 1})"
+        (cases_dir / f"case-{i:04d}.yaml").write_text(
+            yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def timed_run(cases_dir: Path, out: Path, cache: Path, jobs: int | None) -> tuple[float, str]:
+    """Wall time of `grandrounds handout` in a fresh process, and its summary line."""
+    command = [sys.executable, "-m", "grandrounds.cli", "handout", "--cases", str(cases_dir),
+               "--out", str(out), "--cache-dir", str(cache)]
+    if jobs:
+        command += ["--jobs", str(jobs)]
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, cwd=cases_dir.parent)
+    elapsed = time.perf_counter() - start
+    lines = [line for line in result.stderr.splitlines() if "warning:" not in line]
+    if result.returncode not in (0, 1):
+        sys.exit(f"grandrounds handout failed:\n{result.stderr}")
+    return elapsed, lines[-1] if lines else ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=int, default=200, help="how many handouts (default 200)")
+    parser.add_argument("--no-serial", action="store_true", help="skip the one-core cold build")
+    parser.add_argument("--workdir", help="keep the generated cases and PDFs here")
+    args = parser.parse_args()
+
+    work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench-handout-"))
+    try:
+        cases_dir = work / "cases"
+        if cases_dir.exists():
+            shutil.rmtree(cases_dir)
+        make_cases(cases_dir, args.cases)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        n = args.cases
+        print(f"{n} handouts, {cores} cores, load average {os.getloadavg()[0]:.1f} before the runs "
+              "(a shared machine adds wall time)")
+
+        shutil.rmtree(work / "cache", ignore_errors=True)
+        cold, summary = timed_run(cases_dir, work / "out", work / "cache", None)
+        print(f"(1) cold, {cores} workers: {cold:6.1f} s  {cold / n * 1000:6.0f} ms a handout   "
+              f"target <= {TARGET_COLD_S:.0f} s for 200   [{summary}]")
+        warm, summary = timed_run(cases_dir, work / "out", work / "cache", None)
+        print(f"(2) warm:            {warm:6.1f} s  {warm / n * 1000:6.1f} ms a handout   "
+              f"target <= {TARGET_WARM_S:.0f} s            [{summary}]")
+        if not args.no_serial:
+            shutil.rmtree(work / "cache", ignore_errors=True)
+            serial, summary = timed_run(cases_dir, work / "out-1", work / "cache", 1)
+            print(f"(3) cold, 1 worker:  {serial:6.1f} s  {serial / n * 1000:6.0f} ms a handout   "
+                  f"[{summary}]")
+            print(f"speed-up of {cores} workers over 1: {serial / cold:.2f}x")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+    finally:
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,636 @@
+"""Stage 6, handout: a case record to a printable PDF (Jinja -> HTML -> WeasyPrint).
+
+Owns everything about the PDF handouts and booklets:
+
+- content: `handout.html.j2` (the document: metadata, running header and footer, the
+  booklet's contents page) around `handout-case.html.j2` (one case), styled by
+  `handout.css` and the bundled fonts of `assets/fonts.css` (the files the website uses);
+  Markdown fields go through `markup` with the page's citation numbering
+  (`render.case_references`);
+- the teaching variant: sections named in `teaching.hide` (or all of `QUIZ_HIDES` with
+  `quiz`) are left out of the first pages and printed on a final answer page;
+- input checks: a missing or unreadable figure is a `file:line:col` problem of the record;
+  a handout longer than `MAX_PAGES` (before its answer page) is a warning;
+- output: tagged PDF/UA-1 with title, authors and language, A4 or US Letter, written to a
+  temporary file and renamed, so no reader ever sees half a PDF;
+- speed: a cache keyed by a hash of every input (record, reference file, figures,
+  templates, fonts, options, code), so an unchanged case costs a hash; stale handouts are
+  built in forked worker processes (WeasyPrint is CPU-bound), with a progress bar.
+
+The MkDocs plugin calls `build_handouts` and adds the cached files to the site; the CLI
+(`grandrounds handout`) calls `build_handouts` + `publish`, or `build_booklet`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence, TextIO
+from urllib.parse import quote, unquote, urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from . import __version__, cite, render
+from .errors import CaseErrors, Problem, display_path
+from .library import confined_path
+from .load import load_record
+from .markup import markdown_to_text
+from .model import Case
+from .parallel import can_fork, worker_count
+from .render import (ABSTRACT_TITLES, INVESTIGATION_COLUMNS, LICENSES, MANAGEMENT_COLUMNS, TYPE_NAMES,
+                     Renderer, RenderOptions, _filled_columns, case_references, cited_first, display_name,
+                     patient_line, slugify)
+
+PAPERS = {"a4": "A4", "letter": "letter"}
+MAX_PAGES = 2
+"""A handout (before its answer page) should fit on this many pages; more is a warning."""
+QUIZ_HIDES = ("diagnosis", "management", "outcome")
+"""What `--quiz` holds back for the answer page when the record's `teaching.hide` is empty."""
+CACHE_DIR = Path(".cache") / "grandrounds" / "handouts"
+"""Where built handouts are kept, relative to the project (beside mkdocs.yml)."""
+HANDOUT_TEMPLATES = ("handout.html.j2", "handout-case.html.j2", "handout.css", "assets/fonts.css")
+RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff")
+_CODE_FILES = ("handout.py", "render.py", "markup.py", "cite.py", "model.py")
+
+
+class SetupError(Exception):
+    """The machine cannot make PDFs (WeasyPrint's system libraries are missing)."""
+
+
+@dataclass(frozen=True)
+class HandoutOptions:
+    """Choices that change a handout (every field is part of the cache key)."""
+
+    paper: str = "a4"
+    quiz: bool = False
+    style: str = "nature"
+    library_name: str = "Case library"
+    site_url: str | None = None
+    directory_urls: bool = True
+    templates: str | None = None  # the site's own templates folder (searched first)
+    teaching_hide: tuple[str, ...] = ()  # the site's default for records without `teaching.hide`
+
+
+@dataclass
+class HandoutResult:
+    """One built (or cached) handout, or the problems that stopped it."""
+
+    slug: str
+    source: str
+    path: Path | None = None  # the PDF in the cache
+    pages: int = 0
+    main_pages: int = 0  # pages before the answer page
+    built: bool = False  # False when it came from the cache
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def warning(self) -> str | None:
+        if self.main_pages <= MAX_PAGES:
+            return None
+        return (f"{self.source}:1:1: warning: the handout of '{self.slug}' runs to {self.main_pages} "
+                f"pages; it should fit on {MAX_PAGES}: shorten the abstract, tables or references")
+
+
+# --------------------------------------------------------------------------- content
+
+
+def hidden_sections(case: Case, options: HandoutOptions) -> tuple[str, ...]:
+    """The sections held back for the answer page: the teaching rule of the site
+    (`render.hidden_sections`: the record's `teaching.hide`, else the site's default);
+    with `quiz` and nothing hidden by that rule, all of `QUIZ_HIDES`."""
+    hidden = render.hidden_sections(case, options.teaching_hide)
+    if not hidden and options.quiz:
+        return QUIZ_HIDES
+    return tuple(name for name in QUIZ_HIDES if name in hidden)
+
+
+@lru_cache(maxsize=8)
+def _renderer(options: HandoutOptions) -> Renderer:
+    """The page renderer with the site's options: the handout's Jinja environment (the
+    site's templates first, with the `md`/`mdi` filters) and the summary's citation."""
+    return Renderer(Path(options.templates) if options.templates else None,
+                    RenderOptions(style=options.style, site_title=options.library_name, site_url=options.site_url,
+                                  directory_urls=options.directory_urls, teaching_hide=options.teaching_hide))
+
+
+def summary_citation(case: Case, options: HandoutOptions) -> Any:
+    """How to cite this summary (the case page's "Cite this summary"), formatted."""
+    return cite.format_reference(_renderer(options).summary_item(case), case.style or options.style)
+
+
+def _sections(case: Case, hidden: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """(sections of the first pages, sections of the answer page), in print order."""
+    if isinstance(case.abstract, str):
+        # an unstructured abstract usually names the diagnosis: in the teaching variant it
+        # moves to the answers, and the presentation (if any) opens the handout instead
+        opening = ["presentation"] if hidden else ["abstract"]
+        answers = ["abstract"] if hidden else []
+    else:
+        opening, answers = ["abstract"], (["abstract-hidden"] if hidden else [])
+    order = ["investigations", "figures", "diagnosis", "management", "outcome", "learning_points"]
+    for name in order:
+        # learning points usually name the diagnosis: they go with the answers
+        held = name in hidden or (name == "learning_points" and bool(hidden))
+        (answers if held else opening).append(name)
+    return opening, answers
+
+
+def _context(case: Case, options: HandoutOptions) -> dict[str, Any]:
+    style = case.style or options.style
+    references, citations, source = case_references(case, style)
+    hidden = hidden_sections(case, options)
+    opening, answers = _sections(case, hidden)
+    abstract = {} if isinstance(case.abstract, str) else case.abstract
+    license_name, license_url = LICENSES.get(case.license or "", (case.license, None))
+    return dict(
+        case=case,
+        byline=" · ".join(x for x in (patient_line(case), TYPE_NAMES[case.type],
+                                      ", ".join(display_name(s) for s in case.specialties),
+                                      case.year) if x),
+        authors_text=", ".join(a.name for a in case.authors),
+        abstract_shown={k: v for k, v in abstract.items() if k not in hidden},
+        abstract_hidden={k: v for k, v in abstract.items() if k in hidden},
+        abstract_titles=ABSTRACT_TITLES,
+        opening=opening, answers=answers,
+        investigation_columns=_filled_columns(INVESTIGATION_COLUMNS, case.investigations),
+        management_columns=_filled_columns(MANAGEMENT_COLUMNS, case.management),
+        figure_labels={f.id: f.label or f.id for f in case.figures},
+        references=references, citations=citations, cited_first=cited_first, source=source,
+        license={"name": license_name, "url": license_url} if case.license else None,
+        cite_as=summary_citation(case, options),
+        library_name=options.library_name,
+        figure_src=lambda f: quote(f.file),
+    )
+
+
+def _prefixed(html: str, prefix: str) -> str:
+    """Make a case's ids unique inside a booklet: `id="x"` -> `id="<prefix>x"` and
+    `href="#x"` -> `href="#<prefix>x"` (our own HTML: attribute quotes in text are escaped)."""
+    return html.replace(' id="', f' id="{prefix}').replace(' href="#', f' href="#{prefix}')
+
+
+def _environment(templates: str | None) -> jinja2.Environment:
+    """The Jinja environment of the site's templates (then the packaged ones)."""
+    return _renderer(HandoutOptions(templates=templates)).env
+
+
+def case_article(case: Case, options: HandoutOptions, prefix: str = "") -> str:
+    """One case as an HTML <article> (the body of a handout, or one chapter of a booklet)."""
+    env = _renderer(options).env
+    html = env.get_template("handout-case.html.j2").render(**_context(case, options))
+    return _prefixed(html, prefix) if prefix else html
+
+
+def handout_html(cases: Sequence[Case], options: HandoutOptions, booklet_title: str | None = None) -> str:
+    """The whole HTML document: one case, or with `booklet_title` a booklet with a contents page."""
+    env = _renderer(options).env
+    booklet = booklet_title is not None
+    articles = [(c, Markup(case_article(c, options, prefix=f"{c.slug}--" if booklet else ""))) for c in cases]
+    authors = [] if booklet else [a.name for a in cases[0].authors]
+    title = booklet_title if booklet else cases[0].title
+    return env.get_template("handout.html.j2").render(
+        title=title, authors=authors, booklet=booklet, articles=articles,
+        library_name=options.library_name, paper=PAPERS[options.paper],
+        description="" if booklet else _plain_abstract(cases[0], options),
+        keywords=[] if booklet or hidden_sections(cases[0], options) else cases[0].keywords,
+        generator=f"grandrounds {__version__}")
+
+
+def _plain_abstract(case: Case, options: HandoutOptions) -> str:
+    """The PDF's subject: the abstract as text, without the sections held back."""
+    hidden = hidden_sections(case, options)
+    if isinstance(case.abstract, str):
+        return "" if hidden else markdown_to_text(case.abstract)[:500]
+    return markdown_to_text(" ".join(v for k, v in case.abstract.items() if k not in hidden))[:500]
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def figure_problems(case: Case, cases_dir: Path) -> list[Problem]:
+    """Missing or unreadable figure files, located at the record's `file:` value."""
+    problems: list[Problem] = []
+    raw = None
+    for i, figure in enumerate(case.figures):
+        target = confined_path(cases_dir, figure.file)
+        what = None
+        if target is None:
+            what = (f"figure path '{figure.file}' leaves the cases folder",
+                    "put the image under cases/ and give its path relative to cases/")
+        elif not target.is_file():
+            what = (f"figure file '{figure.file}' not found",
+                    f"add it at {display_path(target)} or correct the path (relative to cases/)")
+        else:
+            error = _image_error(target)
+            if error:
+                what = (f"figure file '{figure.file}' cannot be read as an image ({error})",
+                        "export it again as PNG, JPEG or SVG")
+        if what:
+            if raw is None and case.source_path:
+                raw = load_record(Path(case.source_path))
+            where = raw.where(("figures", i, "file")) if raw else None
+            problems.append(Problem(display_path(case.source_path or case.slug), where.line if where else 1,
+                                    where.col if where else 1, *what))
+    return problems
+
+
+def _image_error(path: Path) -> str | None:
+    """Why the image at `path` cannot be printed, or None: rasters must open in Pillow,
+    SVG must be well-formed XML with an <svg> root."""
+    if path.suffix.lower() == ".svg":
+        try:
+            root = ElementTree.parse(path).getroot()
+        except (ElementTree.ParseError, UnicodeDecodeError, ValueError) as exc:
+            return f"not well-formed SVG: {exc}"
+        return None if root.tag.rsplit("}", 1)[-1] == "svg" else "the XML root is not <svg>"
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+        with Image.open(path) as image:  # verify() does not decode; load() does
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+@lru_cache(maxsize=8)
+def _stylesheets(templates: str | None) -> tuple[Any, list[Any]]:
+    """(FontConfiguration, [fonts.css, handout.css]) parsed once per process: the fonts are
+    loaded once and shared by every handout this process lays out."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    env = _environment(templates)
+    fonts = FontConfiguration()
+    sheets = []
+    for name in ("assets/fonts.css", "handout.css"):
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        if name == "assets/fonts.css":
+            source = subset_families(source)
+        sheets.append(CSS(string=source, base_url=filename, font_config=fonts,
+                          url_fetcher=_fetcher_for([str(Path(filename).parent)])))
+    return fonts, sheets
+
+
+_FONT_FACE = re.compile(r"@font-face\s*\{[^}]*\}")
+_SUBSET_FILE = re.compile(r"url\([\"']?[^)\"']*?-([a-z]+(?:-ext)?)-\d{3}-(?:normal|italic)\.woff2?[\"']?\)")
+_FAMILY = re.compile(r"(font-family:\s*)([\"'])([^\"']+)\2")
+
+
+def subset_families(css: str) -> str:
+    """fonts.css for WeasyPrint: each non-latin subset file (`...-greek-400-normal.woff`)
+    becomes a family of its own ('Noto Serif greek'); handout.css lists them after the main
+    family, so Pango falls back to them per character. WeasyPrint 70 names an embedded
+    font by its Pango description (family, style, weight), so the latin and greek files
+    of one family would share one PDF font and Greek would extract as wrong letters."""
+    def rename(match: re.Match[str]) -> str:
+        rule = match.group(0)
+        subset = _SUBSET_FILE.search(rule)
+        if not subset or subset.group(1) == "latin" or "unicode-range" not in rule:
+            return rule
+        return _FAMILY.sub(lambda f: f"{f.group(1)}{f.group(2)}{f.group(3)} {subset.group(1)}{f.group(2)}", rule, 1)
+
+    return _FONT_FACE.sub(rename, css)
+
+
+def _fetcher_for(roots: Iterable[str]) -> Any:
+    """A WeasyPrint URL fetcher that reads local files under `roots` (and `data:` URLs)
+    only: a record's figure, or an SVG inside it, can never make the build read other
+    files or the network."""
+    from weasyprint.urls import URLFetcher
+
+    allowed = [Path(r).resolve() for r in roots]
+
+    class ConfinedFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parts = urlsplit(url)
+            if parts.scheme == "file":
+                target = Path(unquote(parts.path)).resolve()
+                if not any(target == r or r in target.parents for r in allowed):
+                    raise ValueError(f"{target} is outside the cases and templates folders")
+            return super().fetch(url, headers)
+
+    return ConfinedFetcher(allowed_protocols=("file", "data"))
+
+
+def render_pdf(html: str, cases_dir: Path, options: HandoutOptions) -> tuple[bytes, int, int]:
+    """(PDF bytes, page count, pages before the answer page)."""
+    from weasyprint import HTML
+
+    fonts, sheets = _stylesheets(options.templates)
+    template_dirs = [str(Path(p)) for p in _environment(options.templates).loader.searchpath]  # type: ignore[union-attr]
+    document = HTML(string=html, base_url=str(cases_dir.resolve()) + os.sep,
+                    url_fetcher=_fetcher_for([str(cases_dir), *template_dirs])).render(
+        stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1")
+    main = next((i for i, page in enumerate(document.pages)
+                 if any(a == "answers" or a.endswith("--answers") for a in page.anchors)),
+                len(document.pages))
+    pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+    return pdf, len(document.pages), main
+
+
+# --------------------------------------------------------------------------- cache
+
+
+@lru_cache(maxsize=8)
+def _static_digest(templates: str | None) -> str:
+    """Hash of what every handout shares: templates, stylesheets, font files, code."""
+    from importlib.metadata import version  # not `import weasyprint`: a warm build never lays out
+
+    env = _environment(templates)
+    digest = hashlib.sha256(f"grandrounds {__version__} weasyprint {version('weasyprint')}".encode())
+    for name in HANDOUT_TEMPLATES:
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        digest.update(name.encode() + b"\0" + source.encode() + b"\0")
+        if name == "assets/fonts.css":
+            for font in sorted((Path(filename).parent / "fonts").glob("*")):
+                digest.update(font.name.encode() + font.read_bytes())
+    here = Path(__file__).parent
+    for name in _CODE_FILES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+def input_key(case: Case, cases_dir: Path, options: HandoutOptions) -> str:
+    """A hash of everything that goes into the case's handout."""
+    digest = hashlib.sha256(_static_digest(options.templates).encode())
+    digest.update(json.dumps([options.paper, options.quiz, case.style or options.style, options.library_name,
+                              options.site_url, options.directory_urls, options.teaching_hide]).encode())
+    files = [case.source_path, case.references_file]
+    files += [str(p) for f in case.figures if (p := confined_path(cases_dir, f.file)) is not None]
+    for name in files:
+        if name:
+            try:
+                digest.update(Path(name).read_bytes())
+            except OSError:
+                digest.update(b"missing:" + name.encode())
+    return digest.hexdigest()[:24]
+
+
+def _cache_paths(cache_dir: Path, stem: str, key: str) -> tuple[Path, Path]:
+    return cache_dir / f"{stem}.{key}.pdf", cache_dir / f"{stem}.{key}.json"
+
+
+def _variant(options: HandoutOptions) -> str:
+    return options.paper + ("-quiz" if options.quiz else "")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a published PDF must be readable
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@lru_cache(maxsize=1)
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _from_cache(pdf: Path, meta: Path, result: HandoutResult) -> bool:
+    if not pdf.is_file():
+        return False
+    try:
+        info = json.loads(meta.read_text(encoding="utf-8"))
+        result.pages, result.main_pages = int(info["pages"]), int(info["main_pages"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    result.path = pdf
+    return True
+
+
+def _store(cache_dir: Path, stem: str, key: str, data: bytes, pages: int, main: int) -> Path:
+    """Put a built PDF in the cache (metadata first: a PDF present means complete) and drop
+    older versions of the same handout."""
+    pdf, meta = _cache_paths(cache_dir, stem, key)
+    atomic_write(meta, json.dumps({"pages": pages, "main_pages": main}).encode())
+    atomic_write(pdf, data)
+    for old in cache_dir.glob(f"{stem}.*"):
+        old_stem, _, old_key = old.stem.rpartition(".")
+        if old.suffix in (".pdf", ".json") and old_stem == stem and old_key != key:
+            old.unlink(missing_ok=True)
+    return pdf
+
+
+def build_handout(case: Case, cases_dir: Path, options: HandoutOptions, cache_dir: Path,
+                  key: str | None = None) -> HandoutResult:
+    """The case's handout in the cache (built unless it is there). Never raises for bad
+    input: problems come back in the result."""
+    source = display_path(case.source_path or case.slug)
+    result = HandoutResult(case.slug, source)
+    key = key or input_key(case, cases_dir, options)
+    stem = f"{case.slug}.{_variant(options)}"
+    pdf, meta = _cache_paths(cache_dir, stem, key)
+    if _from_cache(pdf, meta, result):
+        return result
+    result.problems = figure_problems(case, cases_dir)
+    if result.problems:
+        return result
+    try:
+        data, pages, main = render_pdf(handout_html([case], options), cases_dir, options)
+    except CaseErrors as exc:
+        result.problems = exc.problems
+        return result
+    except Exception as exc:  # a broken site template or an unprintable input: not a traceback
+        result.problems = [Problem(source, 1, 1, f"the handout could not be made ({type(exc).__name__}: {exc})",
+                                   "check the handout templates in templates/ and the record's figures")]
+        return result
+    result.path = _store(cache_dir, stem, key, data, pages, main)
+    result.pages, result.main_pages, result.built = pages, main, True
+    return result
+
+
+_job: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+def _run(index: int) -> tuple[int, Any]:
+    assert _job is not None
+    func, items = _job
+    return index, func(items[index])
+
+
+def _imap_forked(func: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> Iterable[tuple[int, Any]]:
+    """(index, func(item)) as each finishes: in `jobs` forked workers when that is safe
+    (see `parallel.can_fork`), else in this process. Like `parallel.map_forked`, but
+    yields as results arrive, for the progress bar."""
+    global _job
+    if jobs < 2 or len(items) < 2 or not can_fork():
+        for i, item in enumerate(items):
+            yield i, func(item)
+        return
+    _job = (func, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(items))) as pool:
+            yield from pool.imap_unordered(_run, range(len(items)), chunksize=1)
+    finally:
+        _job = None
+
+
+def build_handouts(cases: Sequence[Case], cases_dir: Path, options: HandoutOptions, cache_dir: Path,
+                   jobs: int | None = None, progress: "Progress | None" = None) -> list[HandoutResult]:
+    """Every case's handout, from the cache where its inputs are unchanged; the stale ones
+    in parallel. Results in the order of `cases`."""
+    results: list[HandoutResult | None] = [None] * len(cases)
+    stale = []
+    for i, case in enumerate(cases):
+        key = input_key(case, cases_dir, options)
+        result = HandoutResult(case.slug, display_path(case.source_path or case.slug))
+        pdf, meta = _cache_paths(cache_dir, f"{case.slug}.{_variant(options)}", key)
+        if _from_cache(pdf, meta, result):
+            results[i] = result
+        else:
+            stale.append((i, case, key))
+    if progress:
+        progress.start(len(stale))
+    if stale:
+        try:
+            _stylesheets(options.templates)  # fonts loaded once, before forking: workers inherit them
+        except OSError as exc:  # WeasyPrint's system libraries (Pango, HarfBuzz) are missing
+            raise SetupError(f"WeasyPrint cannot start ({exc}); install Pango: Debian/Ubuntu `apt install "
+                             "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0`, macOS `brew install pango` "
+                             "(see README, Handouts)") from None
+
+    def work(job: tuple[int, Case, str]) -> HandoutResult:
+        return build_handout(job[1], cases_dir, options, cache_dir, key=job[2])
+
+    for index, result in _imap_forked(work, stale, jobs or worker_count()):
+        results[stale[index][0]] = result
+        if progress:
+            progress.advance()
+    if progress:
+        progress.finish()
+    return [r for r in results if r is not None]
+
+
+def publish(result: HandoutResult, target: Path) -> bool:
+    """Copy the cached PDF to `target` (through a temporary file and a rename). A copy, not
+    a link: a PDF edited in place at `target` must not change the cache. Returns False
+    when `target` already holds the same bytes (nothing written)."""
+    assert result.path is not None
+    data = result.path.read_bytes()
+    try:
+        if target.stat().st_size == len(data) and target.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    atomic_write(target, data)
+    return True
+
+
+# --------------------------------------------------------------------------- booklet
+
+
+def booklet_cases(cases: Iterable[Case], specialty: str | None = None) -> list[Case]:
+    """Published cases (of one specialty, matched by name or slug), by title."""
+    chosen = [c for c in cases if c.status == "published"]
+    if specialty:
+        wanted = slugify(specialty)
+        chosen = [c for c in chosen if any(slugify(s) == wanted for s in c.specialties)]
+    return sorted(chosen, key=lambda c: c.title.lower())
+
+
+def build_booklet(cases: Sequence[Case], cases_dir: Path, options: HandoutOptions, target: Path,
+                  title: str | None = None) -> HandoutResult:
+    """One PDF of `cases` with a contents page, written to `target` (through a rename)."""
+    title = title or options.library_name
+    result = HandoutResult("booklet", display_path(target))
+    result.problems = [p for c in cases for p in figure_problems(c, cases_dir)]
+    if result.problems:
+        return result
+    try:
+        data, pages, _ = render_pdf(handout_html(list(cases), options, booklet_title=title), cases_dir, options)
+    except Exception as exc:
+        result.problems = [Problem(display_path(target), 1, 1, f"the booklet could not be made ({type(exc).__name__}: {exc})",
+                                   "check the handout templates in templates/ and the records' figures")]
+        return result
+    atomic_write(target, data)
+    result.path, result.pages, result.main_pages, result.built = target, pages, pages, True
+    return result
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only on a terminal and for more than
+    `min_items` handouts (a log file gets the summary line only)."""
+
+    def __init__(self, stream: TextIO | None = None, min_items: int = 3, width: int = 30):
+        self.stream, self.min_items, self.width = stream or sys.stderr, min_items, width
+        self.total = self.done = 0
+        self.started = 0.0
+        self.shown = False
+
+    def start(self, total: int) -> None:
+        self.total, self.done, self.started = total, 0, time.monotonic()
+        self.shown = total > self.min_items and getattr(self.stream, "isatty", lambda: False)()
+        self._draw()
+
+    def advance(self) -> None:
+        self.done += 1
+        self._draw()
+
+    def finish(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def line(self) -> str:
+        filled = self.width * self.done // max(self.total, 1)
+        elapsed = time.monotonic() - self.started
+        return (f"handouts [{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total}"
+                f" {elapsed:.0f}s")
+
+    def _draw(self) -> None:
+        if self.shown:
+            self.stream.write("\r" + self.line())
+            self.stream.flush()
+
+
+# --------------------------------------------------------------------------- site
+
+
+def site_options(render_options: RenderOptions, paper: str, templates: Path) -> HandoutOptions:
+    """The handout options of a site, from its page options (the same style, name, URL and
+    teaching default, so the handout cites the page it belongs to)."""
+    return HandoutOptions(paper=paper, style=render_options.style, library_name=render_options.site_title,
+                          site_url=render_options.site_url, directory_urls=render_options.directory_urls,
+                          templates=str(templates) if templates.is_dir() else None,
+                          teaching_hide=tuple(render_options.teaching_hide))
+
+
+def site_handouts(cases: Sequence[Case], cases_dir: Path, options: HandoutOptions,
+                  cache_dir: Path) -> tuple[dict[str, Path], list[str], list[str]]:
+    """For the MkDocs plugin: ({site path `handouts/<id>.pdf`: cached PDF}, problems,
+    notes on handouts longer than `MAX_PAGES`). Published cases only."""
+    published = [c for c in cases if c.status == "published"]
+    results = build_handouts(published, cases_dir, options, cache_dir, progress=Progress())
+    pdfs = {f"{render.HANDOUTS_DIR}/{r.slug}.pdf": r.path for r in results if r.path is not None}
+    problems = [str(p) for r in results for p in r.problems]
+    notes = [r.warning for r in results if r.warning]
+    return pdfs, problems, notes
