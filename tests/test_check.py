@@ -505,7 +505,13 @@ def test_new_site_workflow_checks_builds_and_deploys_to_pages(new_site):
     steps = workflow["jobs"]["build"]["steps"]
     runs = [s.get("run") for s in steps if "run" in s]
     assert "grandrounds check --format github" in runs
-    assert "mkdocs build --strict" in runs
+    assert any("mkdocs build --strict --config-file mkdocs.pages.yml" in r for r in runs)
+    assert runs.index("grandrounds check --format github") < [i for i, r in enumerate(runs) if "mkdocs build" in r][0]
+    # the same publishing steps as the repository's own workflow
+    ours = yaml.safe_load((ROOT / ".github" / "workflows" / "publish.yml").read_text(encoding="utf-8"))
+    uses = lambda job: [s["uses"].split("@")[0] for s in job["steps"] if "uses" in s]
+    assert uses(workflow["jobs"]["build"]) == uses(ours["jobs"]["build"])
+    assert uses(workflow["jobs"]["deploy"]) == uses(ours["jobs"]["deploy"])
     assert any(s.get("uses", "").startswith("actions/upload-pages-artifact") for s in steps)
     deploy = workflow["jobs"]["deploy"]["steps"]
     assert deploy[0]["uses"].startswith("actions/deploy-pages")

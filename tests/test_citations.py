@@ -97,6 +97,7 @@ APA_RECORD = """
       background: One author [@fessler], two [@nauta, p. 12] and a group [@rcore].
     discussion: |
       Several at once [@sun2009; @zamora; @sun2007] and letters [@kb; @ka].
+      Co-authors differ [@dalmau2008; @dalmau2007].
       Not in code `[@zz]`.
     references:
       - {id: zamora, title: Diffuse alveolar hemorrhage, container-title: Medicine,
@@ -118,6 +119,12 @@ APA_RECORD = """
          author: [{family: Kuo, given: A.}], issued: {date-parts: [[2010]]}}
       - {id: ka, title: Aardvark kidneys, container-title: J,
          author: [{family: Kuo, given: A.}], issued: {date-parts: [[2010]]}}
+      - {id: dalmau2008, title: Anti-NMDA, container-title: Lancet Neurol,
+         author: [{family: Dalmau, given: J.}, {family: Gleichman, given: A. J.}, {family: Hughes, given: E. G.}],
+         issued: {date-parts: [[2008]]}}
+      - {id: dalmau2007, title: Paraneoplastic, container-title: Ann Neurol,
+         author: [{family: Dalmau, given: J.}, {family: Tüzün, given: E.}, {family: Wu, given: H. Y.}],
+         issued: {date-parts: [[2007]]}}
       - {id: uncited, title: "Never cited [x] _y_", container-title: J,
          author: [{family: Abel, given: A.}], issued: {date-parts: [[2020]]}}
 """
@@ -141,6 +148,7 @@ def test_apa_prints_author_and_year_in_parentheses(apa_page):
         "(R Core Team, 2023)",
         "(Sun et al., 2007, 2009; Zamora et al., 1997)",
         "(Kuo, 2010a, 2010b)",
+        "(Dalmau et al., 2007, 2008)",
     ]
     assert '<sup class="gr-cite">' not in apa_page
     assert "One author <span class=\"gr-cite\">(" in apa_page  # the space is kept
@@ -158,8 +166,8 @@ def test_apa_citations_link_to_entries_and_entries_link_back(apa_page):
 def test_apa_list_is_alphabetical_unnumbered_with_year_letters(apa_page):
     assert '<ul class="gr-references">' in apa_page and '<ol class="gr-references">' not in apa_page
     order = re.findall(r'<li id="ref-(\w+)">', apa_page)
-    assert order == ["uncited", "fessler", "ka", "kb", "nauta", "rcore", "sun2007", "sun2009",
-                     "zamora"]
+    assert order == ["uncited", "dalmau2008", "dalmau2007", "fessler", "ka", "kb", "nauta",
+                     "rcore", "sun2007", "sun2009", "zamora"]
     entries = dict(re.findall(r'<li id="ref-(\w+)">(.*?)</li>', apa_page))
     assert entries["ka"].startswith("Kuo, A. (2010a). Aardvark kidneys.")
     assert entries["kb"].startswith("Kuo, A. (2010b). Zebra kidneys.")

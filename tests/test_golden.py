@@ -461,3 +461,10 @@ def test_site_default_teaching_hide_applies_unless_the_record_sets_its_own(cases
     assert 'data-section="diagnosis"' in render_case(default, teaching_hide=("diagnosis",))
     assert "gr-reveal" not in render_case(opted_out, teaching_hide=("diagnosis",))
     assert "gr-reveal" not in render_case(default)
+
+
+def test_render_out_pages_hold_the_related_cases_inline(pages):
+    """Other generators get the related cases written in; only the MkDocs plugin uses the slot."""
+    assert not [uri for uri, text in pages.items() if "grandrounds:related" in text]
+    assert '<section class="gr-related"' in pages["pediatric-kawasaki-incomplete.md"]
+    assert '<section class="gr-related"' not in pages["dah-sle-msc.md"]

@@ -416,3 +416,25 @@ def test_print_stylesheet_hides_chrome_and_opens_teaching_sections(site: Path, c
             assert figure_rule == "avoid"
         finally:
             page.close()
+
+
+def test_serve_builds_no_handouts_and_shows_no_link(tmp_path: Path) -> None:
+    from mkdocs.config import load_config
+
+    from grandrounds.library import load_library
+
+    root = copy_project(tmp_path / "project")
+    config_file = root / "mkdocs.yml"
+    config_file.write_text(config_file.read_text().replace("  - grandrounds:\n",
+                                                           "  - grandrounds:\n      handouts: true\n", 1))
+    case = next(c for c in load_library(root / "cases").cases if c.slug == SEED)
+    pages = {}
+    for command in ("build", "serve"):
+        config = load_config(str(config_file))
+        plugin = config.plugins["grandrounds"]
+        plugin.on_startup(command=command, dirty=False)
+        plugin.on_config(config)
+        pages[command] = plugin.renderer.case_page(case)
+    assert f"[Download PDF handout](handouts/{SEED}.pdf)" in pages["build"]
+    assert "Download PDF handout" not in pages["serve"]
+    assert not (root / ".cache").exists()

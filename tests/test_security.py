@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import os
 import re
 import time
@@ -228,7 +230,8 @@ def security_site(tmp_path_factory):
 
 
 def _scripts(doc) -> list[str]:
-    return [s.text() for s in doc.find_all("script")]
+    """The text of the executable scripts (JSON-LD is data; checked separately below)."""
+    return [s.text() for s in doc.find_all("script") if s.get("type") != "application/ld+json"]
 
 
 def test_script_in_title_and_abstract_not_in_built_html(security_site):
@@ -238,6 +241,9 @@ def test_script_in_title_and_abstract_not_in_built_html(security_site):
     assert 'alert("t")' not in "".join(_scripts(doc))
     assert "<script>alert" not in html
     assert "onerror=alert(1)>" not in html
+    (jsonld,) = [s.text() for s in doc.find_all("script") if s.get("type") == "application/ld+json"]
+    assert "<" not in jsonld and ">" not in jsonld  # written as \u003c, \u003e
+    assert "<script>" in json.loads(jsonld)["headline"]  # the title, as data
     body = article(doc)
     assert body.find("h1").squashed() == XSS_TITLE
     assert not body.find_all("img")

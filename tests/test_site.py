@@ -648,6 +648,8 @@ def test_hidden_diagnosis_is_absent_wherever_a_learner_looks_first(site):
         "og:description": " ".join(meta_content(doc, property="og:description")),
         "JSON-LD": json.dumps(jsonld(doc), ensure_ascii=False),
         "feed": (site / "feed.xml").read_text(encoding="utf-8"),
+        "specialty and tags pages": " ".join(article(page(site, u)).squashed() for u in
+                                             ("specialties/neurology", "specialties/psychiatry", "tags")),
         "related blurbs": " ".join(s.squashed() for c in PUBLISHED_IDS
                                    for s in article(page(site, c)).find_all("section", cls="gr-related")),
     }

@@ -131,6 +131,39 @@ class _Rule:
     hint: str
     accept: Optional[Callable[[re.Match[str]], bool]] = None
     report: tuple[str, ...] = ()  # named groups to report instead of the whole match
+    gate: Optional[Callable[["_Field"], bool]] = None  # a cheap test a field must pass first
+
+
+@dataclass
+class _Field:
+    """One field's text with what the rule gates ask of it, computed once."""
+
+    text: str
+    digits: int
+    lower: str
+
+
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+
+
+def _field(text: str) -> _Field:
+    return _Field(text, len(text) - len(text.translate(_NO_DIGITS)), text.lower())
+
+
+def _has(*parts: str) -> Callable[[_Field], bool]:
+    """A gate: the text contains one of `parts` (one C-speed regex scan)."""
+    pattern = re.compile("|".join(map(re.escape, parts)))
+    return lambda f: pattern.search(f.text) is not None
+
+
+def _has_lower(*parts: str) -> Callable[[_Field], bool]:
+    pattern = re.compile("|".join(map(re.escape, parts)))
+    return lambda f: pattern.search(f.lower) is not None
+
+
+def _matches(regex: str) -> Callable[[_Field], bool]:
+    pattern = re.compile(regex)
+    return lambda f: pattern.search(f.text) is not None
 
 
 _NANP = re.compile(r"(?:1[\s.-])?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}")
@@ -159,11 +192,6 @@ def _institution_ok(m: re.Match[str]) -> bool:
     return any(w.lower().rstrip(".") not in _INSTITUTION_GENERIC for w in words)
 
 
-def _place_ok(m: re.Match[str]) -> bool:
-    words = [w.lower() for w in re.findall(r"[A-Za-z]+", m.group("place"))]
-    return bool(words) and not all(w in _PLACE_OK for w in words)
-
-
 def _record_number_ok(m: re.Match[str]) -> bool:
     """An identifier after a record keyword: 5+ digits, or 4+ mixed with letters or
     hyphens (not a year such as "case 2019")."""
@@ -179,84 +207,133 @@ def _date_numeric_ok(m: re.Match[str]) -> bool:
     return (1 <= a <= 31 and 1 <= b <= 12) or (1 <= a <= 12 and 1 <= b <= 31)
 
 
+_RECORD_WORDS = re.compile(
+    r"mrn|ur |nhs|ssn|chi |npi|dea |medicare|medicaid|record|hospital|patient|chart|account|acct|case|health|insurance|"
+    r"policy|member|beneficiary|licen|passport|security|serial|s/n|device|pacemaker|implant|lot |registration|vin|"
+    r"sample|specimen|accession")
+_POSTAL_GATE = re.compile(r"[A-Z]\d|\d{5}|[Cc]ode")
+
+
 _RULES: tuple[_Rule, ...] = (
     _Rule("privacy/date", "date", re.compile(
         _NOT_NUM_BEFORE + r"(?:19|20)\d\d(?:([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])|-0[1-9])" + _NOT_NUM_AFTER),
-        "calendar date finer than a year", "write a relative time instead (\"day 3\", \"two weeks later\") or the year alone"),
+        "calendar date finer than a year", "write a relative time instead (\"day 3\", \"two weeks later\") or the year alone",
+        gate=lambda f: f.digits >= 6 and ("19" in f.text or "20" in f.text)),
     _Rule("privacy/date", "date", re.compile(
         _NOT_NUM_BEFORE + r"(?P<a>\d{1,2})(?:([/.-])(?P<b>\d{1,2})\2\d{4}|([/.])(?P<b2>\d{1,2})\4\d{2})" + _NOT_NUM_AFTER),
         "calendar date finer than a year", "write a relative time instead (\"day 3\", \"two weeks later\") or the year alone",
-        _date_numeric_ok),
+        _date_numeric_ok, gate=_matches(r"\d[/.-]\d{1,2}[/.-]\d")),
     _Rule("privacy/date", "date", re.compile(
         r"\b" + _DAY + r"(?:\s+of)?[\s-]+" + _MONTHS + r"(?![a-z])(?:[\s,-]+\d{2,4})?"
         r"|\b" + _MONTHS + r"\s+" + _DAY + r"\b(?:,?\s+\d{4})?"
         r"|\b" + _MONTHS + r",?\s+(?:19|20)\d\d\b"
         r"|\b(?:(?:[Ii]n|[Oo]n|[Ss]ince|[Dd]uring|[Uu]ntil|[Bb]y|[Ee]arly|[Ll]ate|[Ll]ast|[Tt]his|[Nn]ext|[Bb]efore|[Aa]fter)\s+|[Mm]id-?\s*)(?:January|February|March|April|June|July|August|September|October|November|December)\b"),
-        "calendar date finer than a year", "write a relative time instead (\"day 3\", \"two weeks later\") or the year alone"),
+        "calendar date finer than a year", "write a relative time instead (\"day 3\", \"two weeks later\") or the year alone",
+        gate=_has("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")),
     _Rule("privacy/age", "age", re.compile(
         r"\b(?:(?:9\d|1[0-4]\d)(?:[- ](?:years?|yrs?)[- ]old|[- ]?(?:y/?o|yo|y\.o\.)\b|[- ]years?[- ]of[- ]age|[- ]year-old)"
         r"|[Aa]ged?\s+(?:9\d|1[0-4]\d)(?![\d+])(?:\s+years)?"
         r"|(?:in\s+)?(?:his|her|their)\s+(?:late\s+|early\s+|mid-)?(?:90s|nineties|hundreds)"
         r"|nonagenarian|centenarian|ninety[- ](?:one|two|three|four|five|six|seven|eight|nine)?[- ]?years?[- ]old"
         r"|(?:one\s+)?hundred(?:[- ]and)?[- ]\w+[- ]years?[- ]old)"),
-        "age over 89", "write the age as \"90+\" (patient.age: \"90+\", and \"over 90\" in text)"),
+        "age over 89", "write the age as \"90+\" (patient.age: \"90+\", and \"over 90\" in text)",
+        gate=lambda f: ("9" in f.text or "1" in f.text or "ninet" in f.lower or "hundred" in f.lower
+                        or "nonagen" in f.lower or "centenar" in f.lower)
+        and any(w in f.lower for w in ("year", "yr", "yo", "y/o", "y.o", "age", "90s", "ninet", "nonagen",
+                                       "centenar", "hundred"))),
     _Rule("privacy/name", "name", re.compile(
         r"\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|Prof|Sr)\.?\s+(?:[A-Z][a-z'’-]+(?:[- ][A-Z][a-z'’-]+)?|[A-Z]\.?(?:\s?[A-Z]\.?)?)(?![\w])"
         r"|\b(?:patient|woman|man|boy|girl|child|son|daughter|husband|wife|mother|father|brother|sister|partner|"
         r"baby|infant|friend|neighbou?r|carer|grandson|granddaughter),?\s+(?:who\s+(?:is|was)\s+)?(?:named|called)\s+[A-Z][a-z'’-]+"
         r"|\b(?:[Nn]ame\s+(?:is|was))\s+[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?"
         r"|\b(?:[Pp]atient|[Ii]nitials)\s+[A-Z]\.\s?[A-Z]\.(?:\s?[A-Z]\.)?"),
-        "a name (or initials) after a title", "refer to the person by role (\"the patient\", \"her husband\", \"the treating physician\")"),
+        "a name (or initials) after a title", "refer to the person by role (\"the patient\", \"her husband\", \"the treating physician\")",
+        gate=_has("Mr", "Ms", "Miss", "Mx", "Dr", "Prof", "Sr", "named", "called", "ame is", "ame was", "nitials",
+                  "atient ")),
     _Rule("privacy/phone", "contact", re.compile(
         r"(?<![\w.,/^~+-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){1,4}(?![\w/^~]|[.,]\d|-\d)"),
-        "phone or fax number", "remove it", _phone_ok),
+        "phone or fax number", "remove it", _phone_ok, gate=lambda f: f.digits >= 8),
     _Rule("privacy/phone", "contact", re.compile(
         r"\b(?:[Tt]el(?:ephone)?|[Pp]hone|[Ff]ax|[Mm]obile|[Cc]ell|[Pp]ager|[Bb]leep|call(?:ed)?)(?:\s+(?:number|no\.?))?[:.]?\s*\+?[\d(][\d\s().-]{5,}\d"),
-        "phone or fax number", "remove it"),
+        "phone or fax number", "remove it",
+        gate=_has_lower("tel", "phone", "fax", "mobile", "cell", "pager", "bleep", "call")),
     _Rule("privacy/email", "contact", re.compile(r"\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
-          "e-mail address", "remove it"),
+          "e-mail address", "remove it", gate=_has("@")),
     _Rule("privacy/url", "contact", re.compile(r"\bhttps?://[^\s)>\]]+|\bwww\.[^\s)>\]]+"),
           "URL in a field that describes the patient", "remove it, or cite the page under `references:`",
-          lambda m: not _URL_HOSTS_OK.match(m.group(0))),
+          lambda m: not _URL_HOSTS_OK.match(m.group(0)), gate=_has_lower("http", "www.")),
     _Rule("privacy/ip", "contact", re.compile(
         r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)"),
-        "IP address", "remove it"),
+        "IP address", "remove it", gate=_matches(r"\d\.\d{1,3}\.\d{1,3}\.\d")),
     _Rule("privacy/record-number", "record-number", re.compile(
-        r"\b(?:MRN|UR|NHS|SSN|CHI|NPI|DEA|Medicare|Medicaid|[Mm]edical[- ]record|[Hh]ospital|[Pp]atient|[Cc]hart|[Aa]ccount|[Aa]cct|[Cc]ase|"
+        r"(?<![\w-])(?:MRN|UR|NHS|SSN|CHI|NPI|DEA|Medicare|Medicaid|[Mm]edical[- ]record|[Hh]ospital|[Pp]atient|[Cc]hart|[Aa]ccount|[Aa]cct|[Cc]ase|"
         r"[Hh]ealth[- ]plan|[Ii]nsurance|[Pp]olicy|[Mm]ember(?:ship)?|[Bb]eneficiary|[Ll]icen[cs]e|[Pp]assport|[Ss]ocial [Ss]ecurity|"
         r"[Ss]erial|S/N|[Dd]evice|[Pp]acemaker|[Ii]mplant|[Ll]ot|[Rr]egistration|VIN|[Rr]ecord|[Ss]ample|[Ss]pecimen|[Aa]ccession)"
-        r"(?:\s+(?:ID|[Nn]umber|[Nn]o\.?|[Cc]ode|#))?\s*[:#]?\s*(?P<id>[A-Z0-9][A-Z0-9/-]*(?: [A-Z0-9][A-Z0-9/-]*){0,2})\b"
-        r"|(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])|(?<![\w&])#\s?\d{5,}\b"),
+        r"(?:\s+(?:ID|[Nn]umber|[Nn]o\.?|[Cc]ode|#))?\s*[:#]?\s*(?P<id>[A-Z0-9][A-Z0-9/-]*(?: [A-Z0-9][A-Z0-9/-]*){0,2})\b"),
         "record-like number (medical record, account, plan, licence, device serial)", "remove it",
-        _record_number_ok),
+        _record_number_ok, gate=lambda f: f.digits >= 4 and _RECORD_WORDS.search(f.lower) is not None),
+    _Rule("privacy/record-number", "record-number", re.compile(
+        r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])|(?<![\w&])#\s?\d{5,}\b"),
+        "record-like number (medical record, account, plan, licence, device serial)", "remove it",
+        gate=lambda f: f.digits >= 5 and ("#" in f.text or "-" in f.text)),
     _Rule("privacy/postal", "location", re.compile(
         r"\b(?:" + "|".join(_US_STATES) + r")\s+\d{5}(?:-\d{4})?\b(?!\s*(?:[a-zµ%/]|U\b|IU\b))"
         r"|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[ABD-HJLNP-UW-Z]{2}\b"
         r"|\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s\d[ABCEGHJ-NPRSTV-Z]\d\b"
         r"|\b(?:[Zz]ip|[Pp]ost(?:al)?)\s?[Cc]ode\s*:?\s*[A-Z0-9]{3,}(?:[\s-][A-Z0-9]{3,4})?"),
-        "postal code", "remove it; at most name the state or country"),
+        "postal code", "remove it; at most name the state or country",
+        gate=lambda f: f.digits >= 1 and _POSTAL_GATE.search(f.text) is not None),
     _Rule("privacy/address", "location", re.compile(
         r"\b\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Boulevard|Blvd|Court|Ct|Place|Pl|Way|Terrace|Close|Crescent|Highway|Hwy|Square|Parkway)\b\.?"
         r"|\b(?:[A-Z][a-z]+\s+){1,2}(?:Street|Road|Avenue|Lane|Boulevard|Terrace|Crescent)\b"
         r"|\bP\.?\s?O\.?\s+Box\s+\d+|\b(?:[Aa]partment|Apt\.?)\s+#?\d+[A-Z]?\b"),
-        "street address", "remove it; at most name the state or country"),
+        "street address", "remove it; at most name the state or country",
+        gate=_has("Street", "St", "Road", "Rd", "Avenue", "Ave", "Lane", "Ln", "Drive", "Boulevard", "Blvd", "Court",
+                  "Ct", "Place", "Pl", "Way", "Terrace", "Close", "Crescent", "Highway", "Hwy", "Square", "Parkway",
+                  "Box", "partment", "Apt")),
     _Rule("privacy/place", "location", re.compile(
         r"\b(?P<name>(?:(?:St\.?|[A-Z][\w'’-]*)\s+){1,5})(?:Hospital|Medical Cent(?:er|re)|Health Cent(?:er|re)|Clinic|Infirmary|Hospice|Nursing Home|Care Home|Sanatorium|Polyclinic)s?\b"
         r"|\b(?:Hospital|Clinic|Infirmary|University Hospital)s?\s+(?:of|de|del|di|in)\s+(?P<name2>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)"),
         "named hospital or clinic", "describe it (\"a tertiary hospital\", \"a rural clinic\") instead of naming it",
-        lambda m: _institution_ok(m) if m.group("name") else _place_ok_name(m.group("name2"))),
+        lambda m: _institution_ok(m) if m.group("name") else _place_ok_name(m.group("name2")),
+        gate=_has("Hospital", "Cent", "Clinic", "Infirmary", "Hospice", "Home", "Sanatorium")),
     _Rule("privacy/place", "location", re.compile(
-        r"\b(?:(?i:lives|lived|living|resides|resided|residing|resident|native|born|raised|grew up|moved|relocated|moving|returned|returning|travell?ed|travelling|"
-        r"farm(?:ed|ing|s)?|works?|worked|working|employed|village|town|city|suburb|hamlet|neighbou?rhood|commune|municipality|parish|county|district|home|"
-        r"restaurant|school|factory|mill|sawmill|mine|quarry|market|shop|pub|bar|hotel|festival|camp|prison|church|mosque|temple|nursery|kindergarten|plant|warehouse|abattoir|zoo)"
-        r"\b(?:\s+(?:back|here|there|abroad|alone|recently|nearby|outside|locally|\w+ly))?(?:\s+\w+){0,3}?\s+(?:in|near|at|to|from|of|outside)\s+"
-        r"(?P<place>[A-Z][a-z]+(?:(?:[\s-](?:upon|on|sur|de|la|le|in|under))*[\s-][A-Z][a-z]+)*(?:,\s+(?:[A-Z]{2}\b|[A-Z][a-z]+))?))"
-        r"|\b(?P<place2>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?),\s(?:" + "|".join(s for s in _US_STATES if s not in ("IN", "OR", "ME")) + r")\b"
-        r"|\b(?P<place3>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s(?:County|Township|Parish|Borough)\b"),
+        r"[A-Z][a-z]+(?:(?:[\s-](?:upon|on|sur|de|la|le|in|under))*[\s-][A-Z][a-z]+)*(?:,\s+(?:[A-Z]{2}\b|[A-Z][a-z]+))?"),
         "named town or place smaller than a state", "name at most the state, region or country",
-        lambda m: _place_ok_name(m.group("place") or m.group("place2") or m.group("place3")),
-        ("place", "place2", "place3")),
+        lambda m: _place_in_context(m) and _place_ok_name(m.group(0)),
+        gate=lambda f: _PLACE_TRIGGER.search(f.lower) is not None),
+    _Rule("privacy/place", "location", re.compile(
+        r"(?P<place>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?),\s(?:" + "|".join(s for s in _US_STATES if s not in ("IN", "OR", "ME")) + r")\b"),
+        "named town or place smaller than a state", "name at most the state, region or country",
+        lambda m: _place_ok_name(m.group("place")), ("place",), gate=_has(", ")),
+    _Rule("privacy/place", "location", re.compile(
+        r"(?P<place>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s(?:County|Township|Parish|Borough)\b"),
+        "named town or place smaller than a state", "name at most the state, region or country",
+        lambda m: _place_ok_name(m.group("place")), ("place",), gate=_has("County", "Township", "Parish", "Borough")),
 )
+
+_PLACE_TRIGGER = re.compile(
+    r"\b(?:lives|lived|living|resides|resided|residing|resident|native|born|raised|grew up|moved|relocated|moving|"
+    r"returned|returning|travell?ed|travelling|farm(?:ed|ing|s)?|works?|worked|working|employed|village|town|city|"
+    r"suburb|hamlet|neighbou?rhood|commune|municipality|parish|county|district|home|restaurant|school|factory|mill|"
+    r"sawmill|mine|quarry|market|shop|pub|bar|hotel|festival|camp|prison|church|mosque|temple|nursery|kindergarten|"
+    r"plant|warehouse|abattoir|zoo)\b")
+_PLACE_CONTEXT = re.compile(
+    _PLACE_TRIGGER.pattern + r"(?:\s+(?:back|here|there|abroad|alone|recently|nearby|outside|locally|\w+ly))?"
+    r"(?:\s+[\w'’-]+){0,3}?\s+(?:in|near|at|to|from|of|outside)\s+$")
+_PREPOSITIONS = frozenset({"in", "near", "at", "to", "from", "of", "outside"})
+
+
+def _place_in_context(m: re.Match[str]) -> bool:
+    """A capitalised name right after "lives in", "moved to", "a farm near" ...: a place."""
+    start = m.start()
+    if start and (m.string[start - 1].isalnum() or m.string[start - 1] in "-'’"):
+        return False
+    before = m.string[max(0, start - 80):start]
+    words = before.split()
+    if not words or words[-1] not in _PREPOSITIONS or not before[-1:].isspace():
+        return False
+    return _PLACE_CONTEXT.search(before.lower()) is not None
 
 
 _NOT_PLACES = _INSTITUTION_GENERIC | {w.lower() for w in """
@@ -307,7 +384,10 @@ _OUTRANKS = {"privacy/record-number": ("privacy/phone", "privacy/date", "privacy
 def privacy_hits(field_path: tuple[Any, ...], text: str) -> list[Hit]:
     """Every privacy rule's matches in one field value, overlaps of one family merged."""
     hits: list[Hit] = []
+    field = _field(text)
     for rule in _RULES:
+        if rule.gate is not None and not rule.gate(field):
+            continue
         for m in rule.pattern.finditer(text):
             if rule.accept and not rule.accept(m):
                 continue
@@ -499,7 +579,8 @@ def _reference_findings(case: Case) -> list[_Pending]:
                 ids[rid] = i
             if rid not in cited and rid in ids and ids[rid] == i:
                 found.append(_Pending(place(i, "id"), "info", "ref/uncited", f"{label} is not cited",
-                                      "normal in a summary; cite it with [@" + rid + "] if the text relies on it"))
+                                      "normal in a summary; cite it with [@" + rid + "] if the text relies on it",
+                                      text=rid))
         doi = item.get("DOI")
         if doi is not None:
             bare = _DOI_PREFIX.sub("", str(doi).strip())
@@ -754,8 +835,22 @@ class _Locator:
         self.path = path
         self.shown = display_path(path)
         self.text = read_text(path)
-        self.raw = load_record(path)
-        self.starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        self._raw: Any = None
+        self._starts: list[int] | None = None
+
+    @property
+    def raw(self) -> Any:
+        """The record's YAML node tree, parsed on first use (only findings with a place
+        in the record need it)."""
+        if self._raw is None:
+            self._raw = load_record(self.path)
+        return self._raw
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        return self._starts
 
     def node(self, where: tuple[Any, ...]) -> tuple[yaml.Node | None, yaml.Node | None]:
         node, key_node = self.raw.root, None
@@ -779,10 +874,25 @@ class _Locator:
         line = bisect.bisect_right(self.starts, index) - 1
         return line + 1, index - self.starts[line] + 1
 
+    def _id_line(self, rid: str) -> tuple[int, int, int] | None:
+        """Where `id: RID` is written, found in the text when it is written once, in block
+        (`- id: x` / `  id: x`) or flow (`{id: x, ...}`) style."""
+        quoted = re.escape(rid)
+        pattern = re.compile(r"(?:^[ \t-]*|[{,]\s*)id:[ \t]*(['\"]?)(" + quoted + r")\1[ \t]*(?=$|[,}#])", re.M)
+        hits = list(pattern.finditer(self.text))
+        if len(hits) != 1:
+            return None
+        line, col = self.position(hits[0].start(2) - len(hits[0].group(1)))
+        return line, col, line
+
     def locate(self, item: _Pending, value: str) -> tuple[int, int, int]:
         """(line, col, line of the field's key) of a pending finding."""
         if not item.where:
             return 1, 1, 1
+        if item.where[0] == "references" and item.where[-1] == "id" and item.text:
+            found = self._id_line(item.text)  # uncited references are common: spare the parse
+            if found:
+                return found
         node, key_node = self.node(item.where)
         anchor = key_node or node
         key_line = anchor.start_mark.line + 1 if anchor is not None else 1

@@ -103,9 +103,11 @@ class FormattedReference:
 
 def _text(value: Any) -> str:
     """A field value as one line of text ('' for missing, empty or non-scalar values)."""
+    if value is None:
+        return ""
     if isinstance(value, str):
         return " ".join(value.split())
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, bool):
         return ""
     if isinstance(value, int):
         return str(value)
@@ -241,7 +243,7 @@ def format_name(name: Mapping[str, Any] | str, rules: NameRules = NameRules()) -
     """
     if isinstance(name, str):
         return _text(name)
-    if not isinstance(name, Mapping):
+    if not isinstance(name, (dict, Mapping)):
         return ""
     get = name.get
     literal = get("literal")
@@ -330,14 +332,14 @@ def _names(item: Mapping[str, Any], key: str, rules: NameRules) -> tuple[str, in
     raw = item.get(key)
     if not raw:
         return "", 0
-    if isinstance(raw, (str, Mapping)):
+    if isinstance(raw, (str, dict, Mapping)):
         raw = [raw]
-    if not isinstance(raw, Sequence):
+    if not isinstance(raw, (list, tuple, Sequence)):
         return "", 0
     entries = []
     truncated = False
     for entry in raw:
-        if isinstance(entry, Mapping):
+        if isinstance(entry, (dict, Mapping)):
             literal = entry.get("literal")
             if isinstance(literal, str) and literal.strip().lower() in _OTHERS \
                     and not entry.get("family"):
@@ -377,11 +379,11 @@ _YEAR = re.compile(r"\b(\d{4})\b")
 def year_of(date: Any) -> str:
     """The year of a CSL date ({"date-parts": [[2009, 5]]}, {"raw": "2009-05"},
     {"literal": "in the press"}, or a bare 2009 / "2009"), '' when there is none."""
-    if isinstance(date, Mapping):
+    if isinstance(date, (dict, Mapping)):
         parts = date.get("date-parts")
-        if isinstance(parts, Sequence) and not isinstance(parts, str) and parts:
+        if isinstance(parts, (list, Sequence)) and not isinstance(parts, str) and parts:
             first = parts[0]
-            if isinstance(first, Sequence) and not isinstance(first, str) and first:
+            if isinstance(first, (list, Sequence)) and not isinstance(first, str) and first:
                 year = _text(first[0])
                 if year:
                     return year
@@ -402,9 +404,9 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 def _full_date(date: Any) -> str:
     """"5 May 2021" from {"date-parts": [[2021, 5, 5]]}; falls back to `year_of`."""
-    if isinstance(date, Mapping):
+    if isinstance(date, (dict, Mapping)):
         parts = date.get("date-parts")
-        if isinstance(parts, Sequence) and parts and isinstance(parts[0], Sequence) \
+        if isinstance(parts, (list, Sequence)) and parts and isinstance(parts[0], (list, Sequence)) \
                 and not isinstance(parts[0], str):
             try:
                 nums = [int(p) for p in parts[0][:3]]
@@ -706,8 +708,8 @@ def _doi(item: Mapping[str, Any]) -> tuple[str, str]:
 
 def _date_numbers(date: Any) -> list[int]:
     """[year, month, day] (as many as given and valid) of a CSL date, [] when none."""
-    parts = date.get("date-parts") if isinstance(date, Mapping) else None
-    if not (isinstance(parts, Sequence) and parts and isinstance(parts[0], Sequence)
+    parts = date.get("date-parts") if isinstance(date, (dict, Mapping)) else None
+    if not (isinstance(parts, (list, Sequence)) and parts and isinstance(parts[0], (list, Sequence))
             and not isinstance(parts[0], str)):
         return []
     nums: list[int] = []
@@ -1058,7 +1060,6 @@ def _apa(item: Mapping[str, Any], style: Style, out: _Out) -> None:
             out.word(locator)
         out.stop()
     else:
-        details = []
         publisher = _field(item, "publisher")
         if kind == "chapter":
             in_text = replace(rules, sort_order=False)
@@ -1115,7 +1116,7 @@ def _family(name: Any) -> str:
     """A name's family part as cited in the text: "van der Poll", "R Core Team"."""
     if isinstance(name, str):
         return _text(name)
-    if not isinstance(name, Mapping):
+    if not isinstance(name, (dict, Mapping)):
         return ""
     literal = _text(name.get("literal"))
     if literal:
@@ -1260,7 +1261,7 @@ def is_author_year(style: str) -> bool:
 
 def _format(item: Mapping[str, Any], style: Style, n: int,
             author_year: tuple[str, str, tuple, str] | None = None) -> FormattedReference:
-    if not isinstance(item, Mapping):
+    if not isinstance(item, (dict, Mapping)):
         raise TypeError(f"a reference must be a CSL-JSON object, not {type(item).__name__}")
     out = _Out()
     ref_id = _text(item.get("id")) or f"ref{n}"
@@ -1279,7 +1280,7 @@ def format_reference(item: Mapping[str, Any], style: str = "nature") -> Formatte
     Raises `UnknownStyleError` for a style not in `STYLES`.
     """
     chosen = _style(style)
-    if chosen.author_year and isinstance(item, Mapping):
+    if chosen.author_year and isinstance(item, (dict, Mapping)):
         return _format(item, chosen, 1, _author_year([item])[0])
     return _format(item, chosen, 1)
 
@@ -1295,7 +1296,7 @@ def format_references(items: Sequence[Mapping[str, Any]],
     chosen = _style(style)
     if chosen.author_year:
         for item in items:
-            if not isinstance(item, Mapping):
+            if not isinstance(item, (dict, Mapping)):
                 raise TypeError(
                     f"a reference must be a CSL-JSON object, not {type(item).__name__}")
         return [_format(item, chosen, n, ay)

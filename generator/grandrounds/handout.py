@@ -7,8 +7,9 @@ Owns everything about the PDF handouts and booklets:
   `handout.css` and the bundled fonts of `assets/fonts.css` (the files the website uses);
   Markdown fields go through `markup` with the page's citation numbering
   (`render.case_references`);
-- the teaching variant: sections named in `teaching.hide` (or all of `QUIZ_HIDES` with
-  `quiz`) are left out of the first pages and printed on a final answer page;
+- the teaching variant: the sections teaching mode hides (`render.hidden_sections`: the
+  record's `teaching.hide`, else the site's default; with `quiz`, all of `QUIZ_HIDES` when
+  nothing else is hidden) are left out of the first pages and printed on an answer page;
 - input checks: a missing or unreadable figure is a `file:line:col` problem of the record;
   a handout longer than `MAX_PAGES` (before its answer page) is a warning;
 - output: tagged PDF/UA-1 with title, authors and language, A4 or US Letter, written to a
@@ -61,7 +62,11 @@ CACHE_DIR = Path(".cache") / "grandrounds" / "handouts"
 """Where built handouts are kept, relative to the project (beside mkdocs.yml)."""
 HANDOUT_TEMPLATES = ("handout.html.j2", "handout-case.html.j2", "handout.css", "assets/fonts.css")
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff")
-_CODE_FILES = ("handout.py", "render.py", "markup.py", "cite.py", "model.py")
+_CODE_FILES = ("handout.py",)
+"""Source hashed into every cache key (besides the package version), so editing the
+handout code during development never serves an old PDF. The other stages' code is left
+out on purpose: it changes often while a release's version stays the same, and each edit
+would throw the whole cache away; after changing them, delete .cache/grandrounds/."""
 
 
 class SetupError(Exception):
@@ -136,8 +141,8 @@ def _sections(case: Case, hidden: tuple[str, ...]) -> tuple[list[str], list[str]
         # moves to the answers, and the presentation (if any) opens the handout instead
         opening = ["presentation"] if hidden else ["abstract"]
         answers = ["abstract"] if hidden else []
-    else:
-        opening, answers = ["abstract"], (["abstract-hidden"] if hidden else [])
+    else:  # the teaching variant adds the presentation: the vignette the learner works from
+        opening, answers = (["abstract", "presentation"], ["abstract-hidden"]) if hidden else (["abstract"], [])
     order = ["investigations", "figures", "diagnosis", "management", "outcome", "learning_points"]
     for name in order:
         # learning points usually name the diagnosis: they go with the answers
@@ -448,12 +453,12 @@ def build_handout(case: Case, cases_dir: Path, options: HandoutOptions, cache_di
     pdf, meta = _cache_paths(cache_dir, stem, key)
     if _from_cache(pdf, meta, result):
         return result
-    result.problems = figure_problems(case, cases_dir)
-    if result.problems:
-        return result
     try:
+        result.problems = figure_problems(case, cases_dir)
+        if result.problems:
+            return result
         data, pages, main = render_pdf(handout_html([case], options), cases_dir, options)
-    except CaseErrors as exc:
+    except CaseErrors as exc:  # the record changed under us and no longer reads
         result.problems = exc.problems
         return result
     except Exception as exc:  # a broken site template or an unprintable input: not a traceback

@@ -66,8 +66,12 @@ class Citations:
     def _author_year_html(self, cited: list[tuple[int, str, str, bool]]) -> str:
         """"(Label, Year[, locator]; ...)" with each work linked to its entry."""
         def sort_key(c: tuple[int, str, str, bool]) -> tuple:
+            # by first author, then label (so works that cite alike sit together), then
+            # year: "(Dalmau et al., 2007, 2008)" even when their co-authors differ
             entry = self.entries.get(c[1])
-            return entry.sort_key if entry is not None else ()
+            if entry is None or not entry.sort_key:
+                return ((), "", "")
+            return (entry.sort_key[0][:1], entry.label, entry.year)
 
         parts: list[str] = []
         previous = ("", "")  # (label, locator) of the last work printed
