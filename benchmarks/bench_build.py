@@ -283,7 +283,7 @@ def mkdocs_build(site_root: Path, out: Path, repeat: int) -> dict[str, Any]:
 def make_plain_site(root: Path, plain: Path) -> None:
     """The same pages pre-rendered as Markdown files, built without the grandrounds plugin."""
     from grandrounds.library import load_library
-    from grandrounds.render import Renderer, render_site
+    from grandrounds.render import Renderer, render_site, site_citation_files
 
     if plain.exists():
         shutil.rmtree(plain)
@@ -295,7 +295,9 @@ def make_plain_site(root: Path, plain: Path) -> None:
         library = load_library(root / "cases")
         if library.problems:
             raise SystemExit("synthetic cases have problems:\n" + "\n".join(map(str, library.problems[:10])))
-        pages = render_site(library.cases, Renderer(root / "templates", render_options(root)))
+        renderer = Renderer(root / "templates", render_options(root))
+        pages = render_site(library.cases, renderer)
+        pages.update(site_citation_files(library.cases, renderer))  # the pages link to them
     finally:
         os.chdir(cwd)
     for uri, text in pages.items():

@@ -10,6 +10,7 @@ Screenshots are kept in tests/artifacts/ (git-ignored).
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -68,7 +69,7 @@ def _new_context(chromium, base_url: str, **options):
     so a test never reaches the network; `request` events still report them."""
     context = chromium.new_context(base_url=base_url, color_scheme="light",
                                    viewport=options.pop("viewport", DESKTOP), **options)
-    context.set_default_timeout(5_000)  # a missing element fails fast, not after 30 s
+    context.set_default_timeout(10_000)  # a missing element fails in 10 s, not after 30 s
 
     def refuse_other_hosts(route):
         if route.request.url.startswith(base_url):
@@ -115,7 +116,7 @@ def h1_text(page) -> str:
 def screenshot(page, name: str, full_page: bool = False) -> None:
     """Keep a PNG of the page (the viewport, or the whole page) in tests/artifacts/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page, timeout=30_000)
 
 
 # --------------------------------------------------------------------------- every page
@@ -123,8 +124,8 @@ def screenshot(page, name: str, full_page: bool = False) -> None:
 
 @pytest.fixture(scope="module")
 def crawl(site, base_url, chromium) -> dict[str, dict]:
-    """Visit every page of the site once (until the network is idle) and record what
-    each needs checking: console errors, page errors, requests, failed responses,
+    """Visit every page of the site once (to its `load` event and 150 ms more) and record
+    what each needs checking: console errors, page errors, requests, failed responses,
     images without alt text and the number of h1 elements."""
     context = _new_context(chromium, base_url)
     tab = context.new_page()
@@ -188,8 +189,6 @@ def test_no_request_leaves_the_site_at_page_load(crawl, base_url):
 
 def _word_only_in(site: Path, case_id: str) -> str:
     """A word of the case's abstract, as indexed, that no other page of the index has."""
-    import json
-
     docs = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
     mine = " ".join(d["text"] for d in docs if d["location"].startswith(f"{case_id}/#abstract"))
     others = " ".join(d["title"] + " " + d["text"] for d in docs
@@ -361,13 +360,36 @@ def test_filter_by_free_text_ignores_case_and_is_in_the_url(page):
     assert sorted(visible_rows(page)) == sorted(expected)
 
 
-@pytest.mark.parametrize("band", ["child", "older-adult"])
-def test_a_shared_link_with_an_age_band_opens_filtered(page, band):
-    expected = {c.slug for c in CASES if band in age_band(c)}
-    assert 0 < len(expected) < len(CASES)
-    page.goto(f"?age={band}")
-    assert page.locator("#gr-filter-age").input_value() == band
+def _sexes(case: Case) -> set[str]:
+    return {p.sex for p in ([case.patient] if case.patient else []) + list(case.patients) if p.sex}
+
+
+SHARED_LINKS = {
+    "age=child": lambda c: "child" in age_band(c),
+    "age=older-adult": lambda c: "older-adult" in age_band(c),
+    "type=case-study": lambda c: c.type == "case-study",
+    "sex=male": lambda c: "male" in _sexes(c),
+    "year=2024": lambda c: str(c.date or "").startswith("2024"),
+}
+
+
+@pytest.mark.parametrize("query", SHARED_LINKS)
+def test_a_shared_link_with_a_filter_opens_filtered(page, query):
+    name, value = query.split("=")
+    expected = {c.slug for c in CASES if SHARED_LINKS[query](c)}
+    assert 0 < len(expected) < len(CASES), "the example cases do not exercise this filter"
+    page.goto(f"?{query}")
+    assert page.locator(f"#gr-filter-{name}").input_value() == value
     assert sorted(visible_rows(page)) == sorted(expected)
+
+
+def test_without_javascript_the_whole_table_shows(chromium, base_url):
+    context = _new_context(chromium, base_url, java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto("?specialty=cardiology")
+    assert sorted(visible_rows(tab)) == sorted(BY_ID)
+    assert not tab.locator("#gr-filters").is_visible(), "filters that cannot work are shown"
+    context.close()
 
 
 def test_filters_combine_and_can_match_nothing(page):

@@ -230,6 +230,19 @@ def test_every_link_and_asset_resolves_under_the_sub_path(subpath_site):
     assert len(status) > html_pages + 10
 
 
+def test_the_404_page_works_at_any_depth(subpath_site):
+    """GitHub Pages answers a missing URL (e.g. /repo/no/such/page/) with 404.html, so its
+    links and assets must not be relative to where it sits."""
+    base, site = subpath_site
+    missing = base + "no/such/page/"
+    links = [urljoin(missing, link) for link in html_links((site / "404.html").read_text(encoding="utf-8"))
+             if not link.startswith(("data:", "#", "mailto:"))]
+    internal = [link for link in links if link.startswith(base[: -len(PREFIX) + 1])]
+    assert len(internal) > 5
+    broken = [(link, code) for link in internal if (code := fetch(urldefrag(link)[0])[0]) != 200]
+    assert not broken
+
+
 def test_absolute_urls_use_the_site_url(subpath_site):
     """Canonical links and the sitemap carry the sub-path (they are absolute URLs)."""
     base, site = subpath_site

@@ -1138,6 +1138,13 @@ def _name_list(item: Mapping[str, Any]) -> tuple[list[tuple[str, str]], bool]:
         if isinstance(raw, (list, tuple)) and raw:
             names, truncated = [], False
             for entry in raw:
+                if type(entry) is dict and "literal" not in entry \
+                        and "non-dropping-particle" not in entry:  # the common shape
+                    family, given = entry.get("family"), entry.get("given")
+                    if isinstance(family, str) and family.strip():
+                        names.append((" ".join(family.split()),
+                                      given if isinstance(given, str) else _text(given)))
+                        continue
                 is_map = isinstance(entry, dict) or isinstance(entry, Mapping)
                 literal = entry.get("literal") if is_map else None
                 if isinstance(literal, str) and literal.strip().lower() in _OTHERS:

@@ -168,6 +168,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
             self._case_pages.clear()  # templates or options changed: re-render every case
             self._last_rows = None
             self._rows.clear()  # rows depend on options too (teaching_hide)
+            self._related = {}  # related.html.j2 or the URL style may have changed
         return config
 
     # Pages -------------------------------------------------------------------
