@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 import pytest
 import rispy
 
-from conftest import ROOT, article, build_project, read_html, run_cli
+from conftest import ROOT, article, build_project, parse_html, read_html, run_cli
 from grandrounds import bibliography, cite, refio
 from grandrounds.bibliography import Citer, merge, merge_key, normalise_doi, normalise_title
 from grandrounds.library import load_library
@@ -128,8 +128,8 @@ def test_bibliography_lists_each_reference_once_with_its_citers(site, cases):
     texts = [li.squashed() for li in items]
     assert len(set(texts)) == len(texts)
     for li, entry in zip(items, expected):
-        formatted = cite.format_reference(entry.item, "nature").text
-        assert li.squashed().startswith(formatted)
+        formatted = parse_html(cite.format_reference(entry.item, "nature").html).squashed()
+        assert li.squashed().startswith(formatted + " Cited by: ")
         links = li.find("span", cls="gr-cited-by").find_all("a")
         assert [a.text() for a in links] == [c.case_title for c in entry.cited_by]
         for a, citer in zip(links, entry.cited_by):
@@ -170,7 +170,7 @@ def test_every_case_offers_summary_downloads_that_parse(site, cases):
         (bib,) = refio.read_reference_file(files["BibTeX"])
         assert bib["title"] == case.title and bib["URL"] == csl["URL"]
         shown = page.find("p", cls="gr-cite-summary").squashed()
-        assert shown == cite.format_reference(csl, case.style or "nature").text
+        assert shown == parse_html(cite.format_reference(csl, case.style or "nature").html).squashed()
 
 
 def test_cite_the_original_downloads_match_the_source(site, cases):
@@ -241,9 +241,11 @@ def test_dirty_rebuilds_touch_the_bibliography_and_downloads_only_when_they_chan
     text = record.read_text(encoding="utf-8")
 
     # an edit outside references and title: the case page only
-    record.write_text(text.replace("outcome: ", "outcome: Edited. ", 1), encoding="utf-8")
+    assert "outcome: >-\n" in text
+    record.write_text(text.replace("outcome: >-\n", "outcome: >-\n    Edited outcome.\n", 1), encoding="utf-8")
     second = rebuild()
     assert second["dah-sle-msc/index.html"] != first["dah-sle-msc/index.html"]
+    assert "Edited outcome." in (site / "dah-sle-msc" / "index.html").read_text(encoding="utf-8")
     assert second[bib] == first[bib] and second[ris] == first[ris]
 
     # a reference's title: the bibliography too, but not the summary's downloads
@@ -259,9 +261,17 @@ def test_dirty_rebuilds_touch_the_bibliography_and_downloads_only_when_they_chan
     fourth = rebuild()
     assert fourth[ris] != third[ris]
     assert "TI  - Stem cells" in (site / ris).read_text(encoding="utf-8")
+    assert fourth[bib] != third[bib]  # its "cited by" links carry the title
+    assert ">Stem cells stem cell transplantation" in (site / bib).read_text(encoding="utf-8")
 
     # a removed case takes its downloads and its bibliography entries with it
     record.unlink()
     fifth = rebuild()
     assert not [p for p in fifth if p.startswith("cite/dah-sle-msc.")]
     assert "dah-sle-msc" not in (site / bib).read_text(encoding="utf-8")
+
+
+def test_retitle_renames_citers_without_a_new_merge():
+    entries = merge([("c1", "Old", [ref("x", doi="10.1000/a")]), ("c2", "Two", [ref("y", doi="10.1000/a")])])
+    bibliography.retitle(entries, {"c1": "New", "c2": "Two"})
+    assert entries[0].cited_by == [Citer("c1", "New", "x"), Citer("c2", "Two", "y")]

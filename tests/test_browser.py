@@ -113,10 +113,14 @@ def h1_text(page) -> str:
     return page.locator("article h1").first.inner_text().replace("¶", "").strip()
 
 
-def screenshot(page, name: str, full_page: bool = False) -> None:
-    """Keep a PNG of the page (the viewport, or the whole page) in tests/artifacts/."""
+def screenshot(page, name: str, full_page: bool = False) -> Path:
+    """Keep a picture of the page in tests/artifacts/: the viewport as PNG, or the whole
+    page as JPEG (a long case page as PNG takes seconds to encode)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page, timeout=30_000)
+    path = ARTIFACTS / (f"{name}.jpg" if full_page else f"{name}.png")
+    page.screenshot(path=str(path), full_page=full_page, timeout=30_000,
+                    **({"type": "jpeg", "quality": 80} if full_page else {}))
+    return path
 
 
 # --------------------------------------------------------------------------- every page
@@ -423,10 +427,10 @@ def test_sorting_by_the_case_column_both_ways(page):
 
 def test_screenshots_of_home_and_a_case(page):
     page.goto("")
-    screenshot(page, "home", full_page=True)
+    home = screenshot(page, "home", full_page=True)
     page.goto(f"{TEACHING_CASE}/")
-    screenshot(page, "case", full_page=True)
-    assert all((ARTIFACTS / f"{name}.png").stat().st_size > 10_000 for name in ("home", "case"))
+    case = screenshot(page, "case", full_page=True)
+    assert home.stat().st_size > 10_000 and case.stat().st_size > 10_000
 
 
 @pytest.fixture(scope="module")

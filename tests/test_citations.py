@@ -198,3 +198,40 @@ def test_numeric_styles_number_as_nature_does(tmp_path, monkeypatch, style):
     assert superscripts(page) == ["1", "2,3", "2", "1–4", "4"]
     assert re.findall(r'<li id="ref-(\w+)">', page) == ["c", "a", "b", "e", "d"]
     assert '<ol class="gr-references">' in page
+
+
+# --------------------------------------------------------------------------- a whole APA site
+
+@pytest.fixture(scope="module")
+def apa_site(tmp_path_factory):
+    """The example site built by MkDocs with `style: apa` (one build for the module)."""
+    from conftest import build_project
+
+    def use_apa(dest: Path) -> None:
+        config = dest / "mkdocs.yml"
+        text = config.read_text(encoding="utf-8")
+        assert "style: nature" in text
+        config.write_text(text.replace("style: nature", "style: apa"), encoding="utf-8")
+
+    return build_project(tmp_path_factory.mktemp("apa-site"), use_apa)
+
+
+def test_apa_site_citations_link_to_entries_of_an_alphabetical_list(apa_site):
+    from conftest import article, read_html
+
+    page = article(read_html(apa_site / "anti-nmda-encephalitis" / "index.html"))
+    cites = page.find_all("span", cls="gr-cite")
+    assert cites and not page.find_all("sup", cls="gr-cite")
+    ids = {node.get("id") for node in page.iter() if node.get("id")}
+    for span in cites:
+        text = span.squashed()
+        assert re.fullmatch(r"\((?:[^()]+, (?:\d{4}[a-z]?|n\.d\.)(?:, [^;()]+)?(?:; )?)+\)", text), text
+        for link in span.find_all("a"):
+            assert link.get("href").startswith("#ref-") and link.get("href")[1:] in ids
+    listing = page.find("ul", cls="gr-references")
+    assert listing is not None and page.find("ol", cls="gr-references") is None
+    entries = [li.squashed() for li in listing.find_all("li")]
+    assert len(entries) >= 3
+    firsts = [e.split(",")[0].casefold() for e in entries]
+    assert firsts == sorted(firsts)
+    assert all(re.search(r"\(\d{4}[a-z]?\)\.", e) for e in entries)

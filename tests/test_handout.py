@@ -12,7 +12,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -397,7 +396,8 @@ def test_site_has_each_published_handout_and_the_links_resolve(site: Path) -> No
 
 def test_print_stylesheet_hides_chrome_and_opens_teaching_sections(site: Path, chromium) -> None:
     with serve_directory(site) as base:
-        page = chromium.new_page()
+        context = chromium.new_context()  # closed below: no keep-alive connection outlives the server
+        page = context.new_page()
         try:
             page.goto(base + "anti-nmda-encephalitis/")
             assert page.locator("details.gr-reveal").count() >= 1
@@ -415,7 +415,7 @@ def test_print_stylesheet_hides_chrome_and_opens_teaching_sections(site: Path, c
                 return getComputedStyle(f).breakInside; }""")
             assert figure_rule == "avoid"
         finally:
-            page.close()
+            context.close()
 
 
 def test_serve_builds_no_handouts_and_shows_no_link(tmp_path: Path) -> None:

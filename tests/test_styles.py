@@ -7,8 +7,10 @@ Sources of the golden lists: the ICMJE/NLM "Samples of Formatted References" (Ha
 Rose, the Diabetes Prevention Program group, Murray, Gilstrap, Meltzer, Page), PubMed's
 NLM citations (Ioannidis, Vincent, van der Poll, Kaelin, Guyatt, Bendavid), R's own
 citation() (R Core Team), the APA 7 manual's 21-author example (Wiskunde) and the seed
-list of the repository (Cañas). The expected lines were written by hand from the style
-rules, not produced by this code.
+list of the repository (Cañas). vancouver.txt, ama.txt and apa.txt were written by hand
+from the style rules before the formatter ran on them; nature.txt and seed.<style>.txt
+(the seed list in the other styles) were produced by the formatter and then checked line
+by line against the rules.
 """
 
 from __future__ import annotations
@@ -265,7 +267,7 @@ def test_article_number_without_pages(style, expected):
 
 
 @pytest.mark.parametrize("style, expected", [
-    ("nature", "Chest 118, 1083–1090 (2000). https://doi.org/10.1378/chest.118.4.1083"),
+    ("nature", "Alveolar hemorrhage. Chest 118, 1083–1090 (2000)."),  # the title is the link
     ("vancouver", "Chest. 2000;118(4):1083-90. doi: 10.1378/chest.118.4.1083."),
     ("ama", "Chest. 2000;118(4):1083-1090. doi:10.1378/chest.118.4.1083"),
     ("apa", "Chest, 118(4), 1083–1090. https://doi.org/10.1378/chest.118.4.1083"),
@@ -439,3 +441,23 @@ def test_numeric_styles_have_no_labels():
     for style in ("nature", "vancouver", "ama"):
         ref = format_reference(article(), style)
         assert (ref.label, ref.year, ref.sort_key) == ("", "", ())
+
+
+def test_apa_first_authors_with_one_family_name_but_different_initials_get_initials():
+    items = [article(id="a", author=[{"family": "Kuo", "given": "Anna"}]),
+             article(id="b", author=[{"family": "Kuo", "given": "Bo"},
+                                     {"family": "Li", "given": "C."}], issued={"date-parts": [[2003]]}),
+             article(id="c", author=[{"family": "Kuo", "given": "Anna"}], issued={"date-parts": [[2004]]})]
+    refs = format_references(items, "apa")
+    assert [(r.label, r.year) for r in refs] == [
+        ("A. Kuo", "2000"), ("B. Kuo & Li", "2003"), ("A. Kuo", "2004")]
+
+
+def test_nature_prints_the_doi_only_for_an_article_without_volume_or_pages():
+    ahead = format_reference(article(volume=None, issue=None, page=None,
+                                     DOI="10.1038/s41586-020-0000-0"), "nature")
+    assert ahead.text == ("Fessler, B. J. Alveolar hemorrhage. Chest "
+                          "https://doi.org/10.1038/s41586-020-0000-0 (2000).")
+    printed = format_reference(article(DOI="10.1378/chest.118.4.1083"), "nature")
+    assert printed.html.startswith(
+        'Fessler, B. J. <a href="https://doi.org/10.1378/chest.118.4.1083">Alveolar hemorrhage</a>. ')

@@ -17,9 +17,11 @@ seed references (tests/fixtures/seed-references.*) right as given, does not read
 `{"literal": "others"}` marker that ends a truncated author list, emits broken HTML, and
 costs 1.5-9 ms a reference; the official vancouver/ama/apa CSL files would add their own
 gaps (NLM's abbreviated page ranges and "3rd" for III, APA's 2010a letters need the whole
-list). These direct formatters cost about 0.03-0.06 ms a reference in every style
-(benchmarks/bench_cite.py, 10,000 references a style; the numbers are in
-benchmarks/README.md) and depend on nothing beyond the standard library.
+list). These direct formatters depend on nothing beyond the standard library and cost
+0.8-1.4 times the first, nature-only version of this module (about 0.03 ms a reference
+on an idle core): nature and ama at about its cost, vancouver (up to six names) a little
+more, apa (up to 20 names, plus the list's labels and letters) about 1.4 times
+(benchmarks/bench_cite.py, 10,000 references a style; numbers in benchmarks/README.md).
 
 Layering, so that a fifth style is a small, obvious change (one `NameRules`, one layout
 function, one line in `_STYLES`):
@@ -604,8 +606,12 @@ def _nature(item: Mapping[str, Any], style: Style, out: _Out) -> None:
     link = ""  # appended after the closing full stop
 
     if kind == "periodical":
+        # Nature prints no DOI for an article with volume or pages: the title links to it
+        volume = _field(item, "volume")
+        page = _field(item, "page")
+        locator = page_range(page) if page else _field(item, "number")
         _nature_authors(item, style, out)
-        out.word(title)
+        out.word(title, *((_LINK, doi) if doi and (volume or locator) else ()))
         out.stop()
         if _text(item.get("type")) in ("article-journal", "article", ""):
             journal = _field(item, "container-title-short", "journalAbbreviation",
@@ -613,15 +619,14 @@ def _nature(item: Mapping[str, Any], style: Style, out: _Out) -> None:
         else:
             journal = _field(item, "container-title")
         out.word(journal, _ITALIC)
-        volume = _field(item, "volume")
-        page = _field(item, "page")
-        locator = page_range(page) if page else _field(item, "number")
         out.word(volume, _BOLD)
         if volume and locator:
             out.comma()
         out.word(locator)
+        if not volume and not locator:  # online ahead of print: "*Nature* https://doi.org/… (2020)."
+            target = doi or url
+            out.word(target, _LINK, target)
         _nature_year(out, item)
-        link = doi or (url if not volume and not locator else "")
 
     elif kind == "book":
         _nature_authors(item, style, out, editors_fallback=True)
@@ -1170,8 +1175,9 @@ def _cite_label(families: Sequence[str], total: int, shown: int = 1) -> str:
     return ", ".join(families[:shown]) + (", et al." if shown > 1 else " et al.")
 
 
-def _author_year_keys(item: Mapping[str, Any]) -> tuple[list[str], int, str, tuple]:
-    """(families, name count, year, sort key) of one item for APA citations and order."""
+def _author_year_keys(item: Mapping[str, Any]) -> tuple[list[str], int, str, tuple, str]:
+    """(families, name count, year, sort key, first author's given names) of one item for
+    APA citations and order."""
     names, truncated = _name_list(item)
     families = [family for family, _ in names]
     title = _field(item, "title")
@@ -1181,30 +1187,41 @@ def _author_year_keys(item: Mapping[str, Any]) -> tuple[list[str], int, str, tup
                (_sort_text(" ".join(families[1:])), ""))
     else:
         who = ((_sort_text(title), ""),)
-    return families, len(names) + truncated, year, (who, year, _sort_text(title))
+    first_given = names[0][1] if names else ""
+    return families, len(names) + truncated, year, (who, year, _sort_text(title)), first_given
 
 
 def _author_year(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, tuple, str]]:
     """APA (label, year, sort key, year-suffix letter) for each item of one list: works
     with the same authors and year get 2010a, 2010b in title order; different author lists
-    that would cite alike ("Sun et al., 2007") list more names until they differ."""
+    that would cite alike ("Sun et al., 2007") list more names until they differ; first
+    authors who share a family name but not initials are cited with their initials
+    ("A. Kuo, 2010; B. Kuo, 2010")."""
     keys = [_author_year_keys(item) for item in items]
     labels = []
-    for (families, total, _, _), item in zip(keys, items):
+    for (families, total, _, _, _), item in zip(keys, items):
         if families:
             labels.append(_cite_label(families, total))
         else:
             labels.append(f"\u201c{_field(item, 'title')}\u201d")
+    givens: dict[str, set[str]] = {}
+    for families, _, _, key, given in keys:
+        if families:
+            givens.setdefault(key[0][0][0], set()).add(key[0][0][1])
+    if any(len(g) > 1 for g in givens.values()):
+        for i, (families, _, _, key, given) in enumerate(keys):
+            if families and given and len(givens[key[0][0][0]]) > 1:
+                labels[i] = f"{initials(given)} {labels[i]}"
     letters = [""] * len(items)
     groups: dict[tuple, list[int]] = {}
-    for i, (families, total, year, key) in enumerate(keys):
+    for i, (families, total, year, key, _) in enumerate(keys):
         groups.setdefault((key[0], total, year), []).append(i)
     for members in groups.values():
         if len(members) > 1:
             for n, i in enumerate(sorted(members, key=lambda i: keys[i][3][2])):
                 letters[i] = chr(ord("a") + n) if n < 26 else str(n + 1)
     clashes: dict[tuple[str, str], list[int]] = {}
-    for i, (label, (_, _, year, key)) in enumerate(zip(labels, keys)):
+    for i, (label, (_, _, year, key, _)) in enumerate(zip(labels, keys)):
         clashes.setdefault((label, year), []).append(i)
     for members in clashes.values():
         authors = {keys[i][3][0] for i in members}
@@ -1216,9 +1233,10 @@ def _author_year(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, tup
             shown = 1
             while shown < len(families) and any(o[:shown] == families[:shown] for o in others):
                 shown += 1
-            labels[i] = _cite_label(families, total, shown)
+            prefix = labels[i][: len(labels[i]) - len(_cite_label(families, total))]
+            labels[i] = prefix + _cite_label(families, total, shown)
     out = []
-    for label, letter, (_, _, year, key) in zip(labels, letters, keys):
+    for label, letter, (_, _, year, key, _) in zip(labels, letters, keys):
         shown_year = (year + letter) if year else ("n.d." + (f"-{letter}" if letter else ""))
         out.append((label, shown_year, key, letter))
     return out

@@ -87,7 +87,7 @@ def creative_work(item: Mapping[str, Any]) -> dict[str, Any]:
     work: dict[str, Any] = {"@type": "ScholarlyArticle" if item.get("type", "article-journal") in JOURNAL_TYPES
                             else "CreativeWork"}
     if item.get("title"):
-        work["name"] = markdown_to_text(str(item["title"]))
+        work["name"] = str(item["title"])  # CSL text as given (HTML-escaped when written)
     authors = [p for p in map(_person, item.get("author") or []) if p]
     if authors:
         work["author"] = authors

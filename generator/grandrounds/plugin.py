@@ -109,8 +109,10 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         self._last_rows: tuple[Row, ...] | None = None
         self._index_pages: dict[str, str] = {}
         self._listings: dict[str, str] = {}  # listing page -> the HTML put in on_post_page
-        self._bib_items: dict[str, tuple[Case, list[bibliography.Prepared]]] = {}  # id -> (version, items)
+        self._bib_items: dict[str, tuple[Case, list[dict[str, Any]], list[bibliography.Prepared]]] = {}
         self._bib_key: tuple[Any, ...] | None = None
+        self._bib_titles: dict[str, str] = {}
+        self._bib_entries: list[bibliography.Entry] = []
         self._bib_page = ""
         self._bib_slot: dict[str, str] = {}
         self._downloads: dict[str, tuple[Case, Any, dict[str, str]]] = {}  # id -> citation files
@@ -118,7 +120,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         self._pages: list[File] = []  # the documentation pages of the current build
         self._features: tuple[Any, ...] | None = None  # related-cases input, last build
         self._related_ids: dict[str, list[str]] = {}
-        self._feature_cache: dict[Path, tuple[Case, related.Features]] = {}
+        self._feature_cache: dict[str, tuple[Case, related.Features]] = {}  # by record path
         self._related: dict[str, tuple[tuple[Row, ...], str]] = {}  # case page -> (rows, HTML)
         self._case_by_uri: dict[str, Case] = {}  # case page -> its case (head metadata)
         self._feed: str | None = None
@@ -204,7 +206,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         pages.update({uri: (text, None) for uri, text in self._index_pages.items()})
         pages[BIBLIOGRAPHY_PAGE] = (self._bibliography_page(shown), None)
         pages.update(self._citation_downloads(shown))
-        self._update_related(shown)
+        self._update_related(shown, rows)
         self._add_pages(files, config, pages)
         if STYLESHEET not in files:
             files.append(File.generated(config, STYLESHEET, content=self.renderer.stylesheet()))
@@ -243,23 +245,31 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
 
     def _bibliography_page(self, shown: list[Case]) -> str:
         """The bibliography's Markdown (its list goes in `_listings`). Each case's items
-        are taken once per validated version; the list is merged and rendered again only
-        when some case's references, id or title changed."""
+        are prepared once per validated version, and kept as the same object while they
+        are equal, so the list is merged again only when some case's references (or the
+        set of cases) changed; a changed case title only renames its "cited by" links."""
         assert self.renderer is not None
         items = []
         for case in shown:
             cached = self._bib_items.get(case.slug)
             if cached is None or cached[0] is not case:
-                cached = self._bib_items[case.slug] = (case, bibliography.prepare(case.reference_items()))
-            items.append((case.slug, case.title, cached[1]))
+                raw = case.reference_items()
+                prepared = cached[2] if cached and cached[1] == raw else bibliography.prepare(raw)
+                cached = self._bib_items[case.slug] = (case, raw, prepared)
+            items.append((case.slug, case.title, cached[2]))
         for gone in set(self._bib_items) - {c.slug for c in shown}:
             del self._bib_items[gone]
-        key = (id(self.renderer), tuple((slug, title, id(refs)) for slug, title, refs in items))
+        key = (id(self.renderer), tuple((slug, id(refs)) for slug, _, refs in items))
+        titles = {slug: title for slug, title, _ in items}
         if key != self._bib_key:
-            self._bib_slot = {}
-            self._bib_page = self.renderer.bibliography_page(bibliography.merge_prepared(items),
-                                                             slots=self._bib_slot)
-            self._bib_key = key
+            self._bib_entries = bibliography.merge_prepared(items)
+        elif titles != self._bib_titles:
+            bibliography.retitle(self._bib_entries, titles)
+        else:
+            self._listings.update(self._bib_slot)
+            return self._bib_page
+        self._bib_key, self._bib_titles, self._bib_slot = key, titles, {}
+        self._bib_page = self.renderer.bibliography_page(self._bib_entries, slots=self._bib_slot)
         self._listings.update(self._bib_slot)
         return self._bib_page
 
@@ -278,7 +288,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
             del self._downloads[gone]
         return out
 
-    def _update_related(self, shown: list[Case]) -> None:
+    def _update_related(self, shown: list[Case], shown_rows: tuple[Row, ...]) -> None:
         """Each case page's related-cases HTML. The scores are recomputed only when what
         they compare (codes, diagnosis, tags, specialties, dates) changed somewhere; a
         page's HTML only when its list or a listed case's row changed."""
@@ -287,7 +297,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         if features != self._features:
             self._related_ids = related.related_cases(features)
             self._features = features
-        rows = {c.slug: self._row(c) for c in shown}
+        rows = {r.id: r for r in shown_rows}
         kept: dict[str, tuple[tuple[Row, ...], str]] = {}
         for slug, ids in self._related_ids.items():
             listed = tuple(rows[i] for i in ids if i in rows)
@@ -298,10 +308,10 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
 
     def _case_features(self, case: Case) -> related.Features:
         """The case's related-cases features, computed once per validated version."""
-        path = Path(case.source_path or "")
-        cached = self._feature_cache.get(path)
+        key = case.source_path or case.slug
+        cached = self._feature_cache.get(key)
         if cached is None or cached[0] is not case:
-            cached = self._feature_cache[path] = (case, case_features(case))
+            cached = self._feature_cache[key] = (case, case_features(case))
         return cached[1]
 
     def _add_feed(self, files: Files, config: MkDocsConfig, shown: list[Case]) -> None:
@@ -339,7 +349,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         for gone in set(self._last_good) - set(case_files):
             del self._last_good[gone]
             self._rows.pop(gone, None)
-            self._feature_cache.pop(gone, None)
+            self._feature_cache.pop(str(gone), None)
         return valid + kept
 
     def _row(self, case: Case) -> Row:

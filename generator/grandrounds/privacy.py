@@ -188,7 +188,9 @@ _RULES: tuple[_Rule, ...] = (
         gate=_has("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")),
     _Rule("privacy/age", "age", re.compile(
         r"\b(?:(?:9\d|1[0-4]\d)(?:[- ](?:years?|yrs?)[- ]old|[- ]?(?:y/?o|yo|y\.o\.)\b|[- ]years?[- ]of[- ]age|[- ]year-old)"
-        r"|[Aa]ged?\s+(?:9\d|1[0-4]\d)(?![\d+])(?:\s+years)?"
+        r"|[Aa]ged?:?\s+(?:9\d|1[0-4]\d)(?![\d+])(?:\s+years)?"
+        r"|(?<!over )(?<!above )(?<!than )(?<![>≥] )(?<![>≥])(?:9\d|1[0-4]\d)\s+years?\b(?!\s+(?:ago|later|earlier|before|after|since|of\s+(?:follow|smoking|treatment)))"
+        r"|[Aa]ged\s+(?:ninety|one\s+hundred)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?\b"
         r"|(?:in\s+)?(?:his|her|their)\s+(?:late\s+|early\s+|mid-)?(?:90s|nineties|hundreds)"
         r"|nonagenarian|centenarian|ninety[- ](?:one|two|three|four|five|six|seven|eight|nine)?[- ]?years?[- ]old"
         r"|(?:one\s+)?hundred(?:[- ]and)?[- ]\w+[- ]years?[- ]old)"),
@@ -270,7 +272,9 @@ _RULES: tuple[_Rule, ...] = (
 
 _PLACE_TRIGGER = re.compile(
     r"\b(?:lives|lived|living|resides|resided|residing|resident|native|born|raised|grew up|moved|relocated|moving|"
-    r"returned|returning|travell?ed|travelling|farm(?:ed|ing|s)?|works?|worked|working|employed|village|town|city|"
+    r"returned|returning|travell?ed|travelling|farm(?:ed|ing|s|er|ers)?|works?|worked|working|employed|village|town|city|"
+    r"originally|comes|came|emigrated|immigrated|holiday|holidays|vacation|trip|visit|visited|visiting|stayed|staying|"
+    r"hiking|camping|swimming|"
     r"suburb|hamlet|neighbou?rhood|commune|municipality|parish|county|district|home|restaurant|school|factory|mill|"
     r"sawmill|mine|quarry|market|shop|pub|bar|hotel|festival|camp|prison|church|mosque|temple|nursery|kindergarten|"
     r"plant|warehouse|abattoir|zoo)\b")
