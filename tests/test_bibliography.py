@@ -273,5 +273,5 @@ def test_dirty_rebuilds_touch_the_bibliography_and_downloads_only_when_they_chan
 
 def test_retitle_renames_citers_without_a_new_merge():
     entries = merge([("c1", "Old", [ref("x", doi="10.1000/a")]), ("c2", "Two", [ref("y", doi="10.1000/a")])])
-    bibliography.retitle(entries, {"c1": "New", "c2": "Two"})
+    bibliography.retitle(entries, {"c1": "New"})
     assert entries[0].cited_by == [Citer("c1", "New", "x"), Citer("c2", "Two", "y")]

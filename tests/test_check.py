@@ -350,6 +350,16 @@ def test_json_and_github_formats(site, capsys):
     assert "'3 May 2019'" in first
 
 
+def test_json_is_an_empty_list_when_clean_and_care_goes_to_stderr(site, capsys):
+    write_case(site, "a", "title: X\ntype: case-study\nsource: {title: S}\nabstract: A.\n")
+    write_case(site, "r", "title: Y\nabstract: A.\nconsent: {obtained: true}\n")
+    code, out, err = run_cli(capsys, "check", "--format", "json", "--care", "cases/a.yaml")
+    assert (code, json.loads(out)) == (0, [])
+    code, out, err = run_cli(capsys, "check", "--format", "json", "--care", "cases/r.yaml")
+    assert {f["code"] for f in json.loads(out)} >= {"care/timeline", "care/keywords"}
+    assert "CARE checklist: r (3/13 present)" in err
+
+
 def test_info_is_shown_only_when_asked_and_never_fails_strict(site, capsys):
     write_case(site, "a", """
         title: X

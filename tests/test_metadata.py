@@ -13,7 +13,7 @@ from conftest import ROOT, parse_html, write_case
 from grandrounds.feed import ATOM, atom_feed, timestamp
 from grandrounds.library import load_library, read_case
 from grandrounds.markup import markdown_to_text
-from grandrounds.metadata import PageInfo, absolute_url, head_html, highwire_tags, json_ld, open_graph
+from grandrounds.metadata import PageInfo, absolute_url, head_html, highwire_tags, open_graph
 from grandrounds.model import Case
 
 # Every schema.org type and property the JSON-LD may use, each checked by hand against

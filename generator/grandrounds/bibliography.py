@@ -155,12 +155,13 @@ def _add(entries: dict[str, Entry], filled: dict[str, int], key: str, p: Prepare
         entry.cited_by.append(citer)
 
 
-def retitle(entries: list[Entry], titles: Mapping[str, str]) -> None:
-    """Give the citers of `entries` the case titles of `titles` (case id -> title) in
-    place: a changed title needs no new merge."""
+def retitle(entries: list[Entry], changed: Mapping[str, str]) -> None:
+    """Give the citers of `entries` the new titles of the cases in `changed` (case id ->
+    title), in place: a changed title needs no new merge."""
     for entry in entries:
-        if any(titles.get(c.case_id, c.case_title) != c.case_title for c in entry.cited_by):
-            entry.cited_by = [c._replace(case_title=titles.get(c.case_id, c.case_title)) for c in entry.cited_by]
+        if not entry._cases.isdisjoint(changed):
+            entry.cited_by = [c._replace(case_title=changed[c.case_id]) if c.case_id in changed else c
+                              for c in entry.cited_by]
 
 
 def sort_key(item: Mapping[str, Any]) -> tuple[str, str, str]:

@@ -18,9 +18,9 @@ seed references (tests/fixtures/seed-references.*) right as given, does not read
 costs 1.5-9 ms a reference; the official vancouver/ama/apa CSL files would add their own
 gaps (NLM's abbreviated page ranges and "3rd" for III, APA's 2010a letters need the whole
 list). These direct formatters depend on nothing beyond the standard library and cost
-0.8-1.4 times the first, nature-only version of this module (about 0.03 ms a reference
-on an idle core): nature and ama at about its cost, vancouver (up to six names) a little
-more, apa (up to 20 names, plus the list's labels and letters) about 1.4 times
+0.8-1.5 times the first, nature-only version of this module (about 0.03 ms a reference
+on an idle core): nature, vancouver and ama at about its cost, apa (up to 20 names,
+plus the list's labels and letters) about 1.3-1.5 times
 (benchmarks/bench_cite.py, 10,000 references a style; numbers in benchmarks/README.md).
 
 Layering, so that a fifth style is a small, obvious change (one `NameRules`, one layout
@@ -1005,6 +1005,8 @@ _AFTER_COLON = re.compile(r"(: )([a-z])(?=[a-z]*(?:[\s,;:.!?)]|\Z))")
 def _apa_title(title: str) -> str:
     """APA sentence case as given, but the first word after a colon capitalised
     ("the central role" -> "The central role"); words with capitals inside (mRNA) stay."""
+    if ": " not in title:
+        return title
     return _AFTER_COLON.sub(lambda m: m.group(1) + m.group(2).upper(), title)
 
 
@@ -1147,7 +1149,8 @@ def _name_list(item: Mapping[str, Any]) -> tuple[list[tuple[str, str]], bool]:
                         and "non-dropping-particle" not in entry:  # the common shape
                     family, given = entry.get("family"), entry.get("given")
                     if isinstance(family, str) and family.strip():
-                        names.append((" ".join(family.split()),
+                        names.append((family.strip() if "  " not in family
+                                      else " ".join(family.split()),
                                       given if isinstance(given, str) else _text(given)))
                         continue
                 is_map = isinstance(entry, dict) or isinstance(entry, Mapping)

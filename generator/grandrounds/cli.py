@@ -76,12 +76,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     checker = check.Checker(privacy="error" if args.privacy_errors else "warning")
     findings = checker.run(library)
     shown = [f for f in findings if f.severity != "info" or args.info]
-    if shown:
+    if shown or args.format == "json":  # json: always a list, [] when clean
         print(check.format_findings(shown, args.format))
     if args.care:
         for case in library.cases:
-            if case.type in check.CARE_TYPES:
-                print(check.format_care_table(case))
+            if case.type in check.CARE_TYPES:  # stdout stays machine-readable in json/github
+                print(check.format_care_table(case), file=sys.stdout if args.format == "text" else sys.stderr)
     counts = {s: sum(f.severity == s for f in findings) for s in check.SEVERITIES}
     count = library.record_count
     if counts["warning"] or counts["info"]:

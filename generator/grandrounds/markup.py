@@ -35,8 +35,8 @@ class Citations:
     - Numeric styles (nature, vancouver, ama): superscript numbers, ranges collapsed
       (1–3,5), each linked to `#ref-<id>`.
     - Author-year styles (`author_year`, APA): "(Fessler, 2000)", "(Nauta & Fibbe, 2007,
-      p. 12)", several works in reference-list order separated by "; ", works of the
-      same authors collapsed ("(Sun et al., 2007, 2009)"); labels and years (with the
+      p. 12)", several works separated by "; " in order of first author, label and year,
+      works with one label collapsed ("(Sun et al., 2007, 2009)"); labels and years (with the
       2010a/2010b letters) come from the `cite.FormattedReference`s given as `references`.
 
     The first citation of a reference gets the anchor `cite-<id>` that the reference list

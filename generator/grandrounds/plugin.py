@@ -264,7 +264,8 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         if key != self._bib_key:
             self._bib_entries = bibliography.merge_prepared(items)
         elif titles != self._bib_titles:
-            bibliography.retitle(self._bib_entries, titles)
+            bibliography.retitle(self._bib_entries, {slug: title for slug, title in titles.items()
+                                                     if self._bib_titles.get(slug) != title})
         else:
             self._listings.update(self._bib_slot)
             return self._bib_page

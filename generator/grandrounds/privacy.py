@@ -155,6 +155,8 @@ def _record_number_ok(m: re.Match[str]) -> bool:
     if ident is None:
         return True
     digits = sum(ch.isdigit() for ch in ident)
+    if "plate" in m.group(0).lower():  # vehicle plates are short: "KP19 XLM"
+        return digits >= 1 and len(ident.replace(" ", "")) >= 5
     return digits >= 5 or (digits >= 4 and not re.fullmatch(r"\d{4}", ident.strip()))
 
 
@@ -217,9 +219,12 @@ _RULES: tuple[_Rule, ...] = (
         gate=_has_lower("tel", "phone", "fax", "mobile", "cell", "pager", "bleep", "call")),
     _Rule("privacy/email", "contact", re.compile(r"\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
           "e-mail address", "remove it", gate=_has("@")),
-    _Rule("privacy/url", "contact", re.compile(r"\bhttps?://[^\s)>\]]+|\bwww\.[^\s)>\]]+"),
+    _Rule("privacy/url", "contact", re.compile(
+        r"\bhttps?://[^\s)>\]]+|\bwww\.[^\s)>\]]+"
+        r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|net|info|io|me|blog|co\.uk|org\.uk)/[^\s)>\]]+"),
           "URL in a field that describes the patient", "remove it, or cite the page under `references:`",
-          lambda m: not _URL_HOSTS_OK.match(m.group(0)), gate=_has_lower("http", "www.")),
+          lambda m: not _URL_HOSTS_OK.match(m.group(0)),
+          gate=_has_lower("http", "www.", ".com/", ".org/", ".net/", ".info/", ".io/", ".me/", ".blog/", ".uk/")),
     _Rule("privacy/ip", "contact", re.compile(
         r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)"),
         "IP address", "remove it", gate=_matches(r"\d\.\d{1,3}\.\d{1,3}\.\d")),
@@ -227,9 +232,10 @@ _RULES: tuple[_Rule, ...] = (
         r"(?<![\w-])(?:MRN|UR|NHS|SSN|CHI|NPI|DEA|Medicare|Medicaid|[Mm]edical[- ]record|[Hh]ospital|[Pp]atient|[Cc]hart|[Aa]ccount|[Aa]cct|[Cc]ase|"
         r"[Hh]ealth[- ]plan|[Ii]nsurance|[Pp]olicy|[Mm]ember(?:ship)?|[Bb]eneficiary|[Ll]icen[cs]e|[Pp]assport|[Ss]ocial [Ss]ecurity|"
         r"[Ss]erial|S/N|[Dd]evice|[Pp]acemaker|[Ii]mplant|[Ll]ot|[Rr]egistration|VIN|[Rr]ecord|[Ss]ample|[Ss]pecimen|[Aa]ccession)"
-        r"(?:\s+(?:ID|[Nn]umber|[Nn]o\.?|[Cc]ode|#))?\s*[:#]?\s*(?P<id>[A-Z0-9][A-Z0-9/-]*(?: [A-Z0-9][A-Z0-9/-]*){0,2})\b"),
+        r"(?:\s+(?:ID|[Nn]umber|[Nn]o\.?|[Cc]ode|[Pp]late|#))?\s*[:#]?\s*(?P<id>[A-Z0-9][A-Z0-9/-]*(?: [A-Z0-9][A-Z0-9/-]*){0,2})\b"),
         "record-like number (medical record, account, plan, licence, device serial)", "remove it",
-        _record_number_ok, gate=lambda f: f.digits >= 4 and _RECORD_WORDS.search(f.lower) is not None),
+        _record_number_ok, gate=lambda f: (f.digits >= 4 or (f.digits and "plate" in f.lower))
+        and _RECORD_WORDS.search(f.lower) is not None),
     _Rule("privacy/record-number", "record-number", re.compile(
         r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])|(?<![\w&])#\s?\d{5,}\b"),
         "record-like number (medical record, account, plan, licence, device serial)", "remove it",

@@ -10,7 +10,7 @@ MkDocs). Two cases score, for what they share:
     specialties               WEIGHTS["specialties"]  each
 
 A case lists at most `LIMIT` others with a score above zero, highest score first; ties go
-to the newer `date` (a year-only date sorts before the months of that year), then to the
+to the newer `date` (a year-only date counts as older than any month of that year), then to the
 id in alphabetical order, so the same records always give the same lists.
 
 Work is proportional to what cases share: an inverted index from each feature to the
