@@ -256,10 +256,12 @@ def serve_directory(root: Path, prefix: str = "/", port: int = 0) -> Iterator[st
         thread.join(5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One headless Debian chromium for the whole test session (Playwright). Fails, rather
-    than skips, when chromium or Playwright is missing, saying how to install them."""
+    """A headless Debian chromium (Playwright) for one test module. Not for the session:
+    while Playwright runs it keeps a thread alive, and `parallel.can_fork()` refuses to
+    fork with other threads alive, so later modules would lose their forked path. Fails,
+    rather than skips, when chromium or Playwright is missing, saying how to install them."""
     how = ("install it with `bash tools/install-system-deps.sh` (Debian/Ubuntu: "
            "`apt-get install chromium`) or run `make test`, which does; set "
            "GRANDROUNDS_CHROMIUM to use a chromium elsewhere")
