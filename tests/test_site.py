@@ -656,6 +656,7 @@ def test_hidden_diagnosis_is_absent_wherever_a_learner_looks_first(site):
     for place, text in places.items():
         for hidden in hidden_texts(case):
             assert hidden.lower() not in text.lower(), place
+    assert "nmda" not in home_row.get("data-text")  # nor its keywords, which name it
     assert "about" not in jsonld(doc)
     assert case.title in places["related blurbs"]  # it is listed, without its diagnosis
     assert markdown_to_text(BY_ID[SEED].final_diagnosis) in strip_tags(json.dumps(jsonld(page(site, SEED))))

@@ -209,7 +209,8 @@ def listing_row(case: Case, teaching_hide: Iterable[str] = ()) -> Row:
     diagnosis = "" if hidden else markdown_to_text(case.final_diagnosis)
     people = case.everyone
     tags = tuple(all_tags(case))
-    text = " ".join([case.title, diagnosis, *tags, *case.keywords])
+    # keywords often name the diagnosis: not searchable from the table while it is hidden
+    text = " ".join([case.title, diagnosis, *tags, *([] if hidden else case.keywords)])
     return Row(id=case.slug, src=f"{case.slug}.md", title=case.title, specialties=specialties,
                patient=patient_line(case), diagnosis=diagnosis,
                year=case.year, date=case.date or "", tags=tags,
