@@ -483,11 +483,13 @@ def check_build(checker: Checker, library: Any, logger: Any, *, serve: bool,
                 warnings_as: str = "warning") -> list[Finding]:
     """The MkDocs side of `check` (the plugin calls only this): check the library's cases
     (re-checking changed ones only), log findings (errors at error level, warnings as
-    warnings, or at info with `warnings_as="info"`, information at info; in `serve` only
-    those of records that changed) and return the errors, which fail a build."""
+    warnings, or at info with `warnings_as="info"`; information at debug, shown by
+    `mkdocs build -v`, so that a library whose summaries leave references uncited does
+    not print a line per reference; in `serve` only those of records that changed) and
+    return the errors, which fail a build."""
     findings = checker.run(library, include_drafts=serve, include_problems=False)
     levels = {"error": logger.error, "warning": logger.warning if warnings_as == "warning" else logger.info,
-              "info": logger.info}
+              "info": logger.debug}
     for finding in (checker.fresh if serve else findings):
         if finding.severity != "error" or serve:
             levels[finding.severity](str(finding))

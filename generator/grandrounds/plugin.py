@@ -71,7 +71,7 @@ class _PluginConfig(base.Config):
 
     # `grandrounds check` in the build (privacy, CARE, references, teaching)
     check = c.Type(bool, default=True)
-    check_warnings = c.Choice(("warning", "info"), default="info")  # warning: --strict fails on them
+    check_warnings = c.Choice(("warning", "info"), default="warning")  # warning: --strict fails on them
     privacy = c.Choice(("warning", "error"), default="warning")  # error: privacy findings fail the build
     care_table = c.Type(bool, default=False)  # the CARE checklist table on case-report pages
 
