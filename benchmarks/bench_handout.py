@@ -3,6 +3,7 @@
     python benchmarks/bench_handout.py                 # N = 200: cold (all cores), warm, cold (1 core)
     python benchmarks/bench_handout.py --cases 40      # quicker
     python benchmarks/bench_handout.py --no-serial     # skip the one-core cold build
+    python benchmarks/bench_handout.py --one dah-sle-msc   # one handout, warm process: ms a render
 
 It writes N records into a temporary cases folder by varying the repository's published
 example cases (each copy gets its own id and title, so every PDF differs), then times
@@ -13,6 +14,10 @@ start-up and imports included, as a user waits for them):
 (2) warm: the same again, nothing changed (every handout comes from the cache: a hash of
     its inputs each);
 (3) cold, one core (`--jobs 1`), for the speed-up of (1).
+
+With `--one CASE` it instead lays out one repository case again and again in this process
+(fonts and stylesheets already loaded, as in a build's worker) and prints the CPU and wall
+milliseconds of each render after the first: the cost of one handout, without start-up.
 
 Targets (issue 4, on a 2-core machine): cold 200 <= 45 s, warm <= 2 s. The machine may be
 shared: the numbers printed are wall time, which other work only ever adds to.
@@ -75,12 +80,45 @@ def timed_run(cases_dir: Path, out: Path, cache: Path, jobs: int | None) -> tupl
     return elapsed, cpu, lines[-1] if lines else ""
 
 
+def time_one_handout(name: str, runs: int) -> None:
+    """CPU and wall ms of rendering the repository case `name` (HTML + layout + PDF) in a
+    warm process: the first render (fonts loaded, caches filled) is shown apart."""
+    from grandrounds import handout
+    from grandrounds.library import Library
+
+    cases_dir = ROOT / "cases"
+    library = Library(cases_dir)
+    library.refresh([cases_dir / f"{name}.yaml"])
+    if not library.cases:
+        sys.exit(f"no case {name} in {cases_dir}")
+    case, options = library.cases[0], handout.HandoutOptions()
+    warm_cpu, warm_wall = [], []
+    for run in range(1, runs + 1):
+        cpu, wall = time.process_time(), time.perf_counter()
+        _, pages, _ = handout.render_pdf(handout.handout_html([case], options), cases_dir, options)
+        cpu, wall = (time.process_time() - cpu) * 1000, (time.perf_counter() - wall) * 1000
+        print(f"render {run}: {cpu:6.0f} ms CPU  {wall:6.0f} ms wall  ({pages} pages)"
+              + ("  <- first: loads the fonts" if run == 1 else ""))
+        if run > 1:
+            warm_cpu.append(cpu)
+            warm_wall.append(wall)
+    if warm_cpu:
+        print(f"warm, renders 2..{runs}: mean {sum(warm_cpu) / len(warm_cpu):.0f} ms CPU, "
+              f"{sum(warm_wall) / len(warm_wall):.0f} ms wall; best {min(warm_cpu):.0f} ms CPU "
+              f"(load average {os.getloadavg()[0]:.1f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=200, help="how many handouts (default 200)")
     parser.add_argument("--no-serial", action="store_true", help="skip the one-core cold build")
     parser.add_argument("--workdir", help="keep the generated cases and PDFs here")
+    parser.add_argument("--one", metavar="CASE", help="time one repository case in a warm process instead")
+    parser.add_argument("--runs", type=int, default=6, help="with --one: renders, the first included (default 6)")
     args = parser.parse_args()
+    if args.one:
+        time_one_handout(args.one, args.runs)
+        return
 
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench-handout-"))
     try:
