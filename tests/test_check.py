@@ -260,6 +260,37 @@ def test_title_that_gives_away_a_hidden_diagnosis(site, title, warned):
     assert codes(findings_of(path)) == (["teaching/title-reveals"] if warned else [])
 
 
+@pytest.mark.parametrize("labels, revealing", [
+    ("tags: [psychosis, seizures]\n        keywords: [first-episode psychosis]", []),
+    ("tags: [psychosis, ovarian teratoma]\n        keywords: [anti-NMDA receptor antibodies, EEG]",
+     [(5, "tags"), (6, "keywords")]),
+])
+def test_tags_and_keywords_that_give_away_a_hidden_diagnosis(site, labels, revealing):
+    path = write_case(site, "x", f"""
+        title: A young woman with psychosis and seizures
+        type: case-study
+        source: {{title: S}}
+        abstract: A.
+        {labels}
+        diagnosis: {{final: "Anti-NMDA receptor encephalitis with an ovarian teratoma"}}
+        teaching: {{hide: [diagnosis]}}
+    """)
+    found = [f for f in findings_of(path) if f.code == "teaching/label-reveals"]
+    assert [(f.line, f.message.split()[1] + "s") for f in found] == revealing
+
+
+def test_labels_are_free_when_nothing_is_hidden(site):
+    path = write_case(site, "x", """
+        title: Anti-NMDA receptor encephalitis
+        type: case-study
+        source: {title: S}
+        abstract: A.
+        tags: [ovarian teratoma]
+        diagnosis: {final: "Anti-NMDA receptor encephalitis with an ovarian teratoma"}
+    """)
+    assert "teaching/label-reveals" not in codes(findings_of(path))
+
+
 # --------------------------------------------------------------------------- references
 
 

@@ -241,11 +241,28 @@ def _teaching_findings(case: Case) -> list[_Pending]:
     final_words, title_words = _words(final_text), _words(case.title)
     joined = " ".join(final_words)
     content = [w for w in final_words if w not in _STOP and len(w) > 2]
+    found = []
     if (joined and f" {joined} " in f" {' '.join(title_words)} ") or (content and set(content) <= set(title_words)):
-        return [_Pending(("title",), "warning", "teaching/title-reveals",
-                         "the title gives away the final diagnosis that teaching.hide holds back",
-                         "retitle by the presentation (\"A young woman with fever and confusion\")")]
-    return []
+        found.append(_Pending(("title",), "warning", "teaching/title-reveals",
+                              "the title gives away the final diagnosis that teaching.hide holds back",
+                              "retitle by the presentation (\"A young woman with fever and confusion\")"))
+    return found + _labels_revealing(case, set(content))
+
+
+def _labels_revealing(case: Case, diagnosis_words: set[str]) -> list[_Pending]:
+    """Tags and keywords print above the reveal (and in listings): one that shares a
+    distinctive word (over three letters, not a stop word) with a hidden final diagnosis
+    gives it away."""
+    found = []
+    for field_name in ("tags", "keywords"):
+        for i, label in enumerate(getattr(case, field_name) or []):
+            shared = sorted(w for w in set(_words(label)) - _STOP if len(w) > 3 and w in diagnosis_words)
+            if shared:
+                found.append(_Pending((field_name, i), "warning", "teaching/label-reveals",
+                                      f"the {field_name[:-1]} {label!r} names the final diagnosis that "
+                                      "teaching.hide holds back",
+                                      f"describe the presentation instead, or move it out of `{field_name}`"))
+    return found
 
 
 def _age_findings(case: Case, privacy: str) -> list[_Pending]:
