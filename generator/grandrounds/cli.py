@@ -26,6 +26,7 @@ from typing import Sequence
 
 from . import __version__, cite, refio
 from .errors import CaseErrors, display_path
+from .fsio import atomic_write
 from .library import Library, find_case_files
 from .model import case_json_schema
 from .render import Renderer, RenderOptions, render_site, site_citation_files
@@ -218,7 +219,7 @@ def _write_tree(out: Path, pages: dict[str, str], library: Library, cases_dir: P
 def cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(case_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.out:
-        _atomic_write(Path(args.out), text)
+        atomic_write(Path(args.out), text)
         print(f"wrote {display_path(args.out)}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -264,18 +265,6 @@ def cmd_add(args: argparse.Namespace) -> int:
     print(f"created {display_path(target)} (status: draft); fill it in, run `grandrounds check`, "
           "then set status: published", file=sys.stderr)
     return EXIT_OK
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_handout(args: argparse.Namespace) -> int:

@@ -30,7 +30,6 @@ import multiprocessing
 import os
 import re
 import sys
-import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from markupsafe import Markup
 
 from . import __version__, cite, render
 from .errors import CaseErrors, Problem, display_path
+from .fsio import atomic_write
 from .library import confined_path
 from .load import load_record
 from .markup import markdown_to_text
@@ -396,27 +396,7 @@ def _variant(options: HandoutOptions) -> str:
     return options.paper + ("-quiz" if options.quiz else "")
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a published PDF must be readable
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @lru_cache(maxsize=1)
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _from_cache(pdf: Path, meta: Path, result: HandoutResult) -> bool:
     if not pdf.is_file():
         return False

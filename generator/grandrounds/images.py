@@ -10,12 +10,10 @@ lossless compression. SVG is not an image Pillow reads and is left alone.
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 from pathlib import Path
 
-
+from .fsio import atomic_write
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff")
 _EXIF_TAGS = {0x0132: "date", 0x9003: "date", 0x9004: "date", 0x8825: "GPS position",
@@ -73,15 +71,7 @@ def strip_metadata(path: Path) -> bool:
         return False
     if new == data:
         return False
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(new)
-        os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, new)
     return True
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from . import limits
 from .errors import Location, fail
 
 try:  # the C parser; pure Python only where libyaml is missing
@@ -29,10 +30,10 @@ try:  # the C parser; pure Python only where libyaml is missing
 except ImportError:  # pragma: no cover - libyaml ships in PyYAML's wheels
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_BYTES = 2 * 1024 * 1024
+MAX_BYTES = limits.MAX_RECORD_BYTES
 """Largest case file accepted (a case with 24 references is about 15 KB)."""
 
-MAX_NODES = 200_000
+MAX_NODES = limits.MAX_YAML_NODES
 """Most YAML nodes one record may expand to; more means an alias bomb."""
 
 _TAG = "tag:yaml.org,2002:"

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from jinja2 import Environment, StrictUndefined
 
+from .fsio import atomic_write
 from .model import RESERVED_IDS, case_json_schema
 
 SCAFFOLD = Path(__file__).resolve().parent / "templates" / "scaffold"
@@ -37,20 +38,6 @@ class ScaffoldError(Exception):
 def _render(name: str, **values: object) -> str:
     env = Environment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
     return env.from_string((SCAFFOLD / name).read_text(encoding="utf-8")).render(**values)
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write a file whole or not at all (temporary file beside it, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def site_files(site_name: str, with_templates: bool = False) -> dict[str, str | bytes]:

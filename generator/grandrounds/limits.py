@@ -1,0 +1,39 @@
+"""The size limits on untrusted input, in one place.
+
+Owns the numbers only: every stage that enforces a limit imports it from here, the README
+states each one, and `benchmarks/bench_limits.py` measures that a record at these limits
+still checks, builds and makes its handout within the time and memory budget (under 5 s
+and 1 GB). It does not enforce anything itself.
+
+A limit is refused with `file:line:col: what; how to fix`, never cut silently.
+"""
+
+from __future__ import annotations
+
+# A record file and a reference file (`.json`, `.bib`, `.ris`) beside it.
+MAX_RECORD_BYTES = 2 * 1024 * 1024
+MAX_REFERENCE_FILE_BYTES = 2 * 1024 * 1024
+
+# YAML nodes after alias expansion (an alias bomb is refused, not expanded).
+MAX_YAML_NODES = 200_000
+
+# How deeply mappings and lists may nest, in a record or a CSL-JSON reference file. A valid
+# record needs about 6 (references > author > name parts); deeper input is refused before
+# anything recurses over it.
+MAX_DEPTH = 20
+
+# Characters in one text value (a whole Markdown field included). The longest field of the
+# ten real case reports in the shared corpus is about 12,000 characters.
+MAX_TEXT_CHARS = 100_000
+
+# Items in one list of a record (references, figures, timeline rows, authors ...). The seed
+# article cites 24 references; long reviews cite a few hundred.
+MAX_LIST_ITEMS = 1_000
+
+# A figure: file size and decoded pixels (width x height of every frame). 40 megapixels is a
+# large clinical photograph or a whole-slide thumbnail; a decompression bomb is far beyond.
+MAX_FIGURE_BYTES = 25 * 1024 * 1024
+MAX_FIGURE_PIXELS = 40_000_000
+
+# A handout that runs past this many pages is refused (a record near the other limits).
+MAX_HANDOUT_PAGES = 60
