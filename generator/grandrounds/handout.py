@@ -396,7 +396,6 @@ def _variant(options: HandoutOptions) -> str:
     return options.paper + ("-quiz" if options.quiz else "")
 
 
-@lru_cache(maxsize=1)
 def _from_cache(pdf: Path, meta: Path, result: HandoutResult) -> bool:
     if not pdf.is_file():
         return False
