@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import sys
@@ -35,7 +34,7 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence, TextIO
+from typing import Any, Iterable, Sequence, TextIO
 from urllib.parse import quote, unquote, urlsplit
 
 import jinja2
@@ -48,7 +47,7 @@ from .library import confined_path
 from .load import load_record
 from .markup import markdown_to_text
 from .model import Case
-from .parallel import can_fork, worker_count
+from .parallel import imap_forked, worker_count
 from .render import (ABSTRACT_TITLES, INVESTIGATION_COLUMNS, LICENSES, MANAGEMENT_COLUMNS, TYPE_NAMES,
                      Renderer, RenderOptions, _filled_columns, case_references, cited_first, display_name,
                      patient_line, slugify)
@@ -449,32 +448,6 @@ def build_handout(case: Case, cases_dir: Path, options: HandoutOptions, cache_di
     return result
 
 
-_job: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
-
-
-def _run(index: int) -> tuple[int, Any]:
-    assert _job is not None
-    func, items = _job
-    return index, func(items[index])
-
-
-def _imap_forked(func: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> Iterable[tuple[int, Any]]:
-    """(index, func(item)) as each finishes: in `jobs` forked workers when that is safe
-    (see `parallel.can_fork`), else in this process. Like `parallel.map_forked`, but
-    yields as results arrive, for the progress bar."""
-    global _job
-    if jobs < 2 or len(items) < 2 or not can_fork():
-        for i, item in enumerate(items):
-            yield i, func(item)
-        return
-    _job = (func, items)
-    try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(items))) as pool:
-            yield from pool.imap_unordered(_run, range(len(items)), chunksize=1)
-    finally:
-        _job = None
-
-
 def build_handouts(cases: Sequence[Case], cases_dir: Path, options: HandoutOptions, cache_dir: Path,
                    jobs: int | None = None, progress: "Progress | None" = None) -> list[HandoutResult]:
     """Every case's handout, from the cache where its inputs are unchanged; the stale ones
@@ -502,7 +475,7 @@ def build_handouts(cases: Sequence[Case], cases_dir: Path, options: HandoutOptio
     def work(job: tuple[int, Case, str]) -> HandoutResult:
         return build_handout(job[1], cases_dir, options, cache_dir, key=job[2])
 
-    for index, result in _imap_forked(work, stale, jobs or worker_count()):
+    for index, result in imap_forked(work, stale, jobs or worker_count()):
         results[stale[index][0]] = result
         if progress:
             progress.advance()

@@ -1,12 +1,15 @@
-"""Use every core for the per-record work of a cold build (load, validate, render).
+"""The one fork pool: use every core for the per-record work of cold builds and handouts.
 
-Owns one function, `map_forked`: `[func(x) for x in items]`, run in forked worker
+Owns `map_forked` (`[func(x) for x in items]`, results in order) and `imap_forked`
+(`(index, func(item))` as each finishes, for a progress bar), both run in forked worker
 processes when there is enough work to pay for them. Workers inherit `func` and `items`
-through `fork` (nothing is pickled on the way in); only the results come back. It falls
+through `fork` (nothing is pickled on the way in); only the results come back. Both fall
 back to a plain loop where forking is unsafe or pointless: too few items, one core, no
 `fork` start method (Windows, macOS default), or other threads alive in this process
 (`mkdocs serve` runs its HTTP server and file watcher in threads after the first build,
 and forking a threaded process can deadlock the child).
+
+It does not know what the work is: callers pass a function that returns errors as values.
 """
 
 from __future__ import annotations
@@ -14,21 +17,22 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from typing import Any, Callable, Sequence, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 64
-"""Below this many items a loop is faster than starting workers."""
+"""Below this many items a loop is faster than starting workers (cheap per-record work)."""
 
 _job: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
 
-def _run(index: int) -> Any:
+def _run(index: int) -> tuple[int, Any]:
     assert _job is not None
     func, items = _job
-    return func(items[index])
+    return index, func(items[index])
 
 
 def worker_count() -> int:
@@ -43,18 +47,37 @@ def can_fork() -> bool:
             and threading.active_count() == 1 and worker_count() > 1)
 
 
+@contextmanager
+def _pool(func: Callable[[Any], Any], items: Sequence[Any], workers: int) -> Iterator[Any]:
+    """A fork pool whose workers see `(func, items)` as the module's job."""
+    global _job
+    _job = (func, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield pool
+    finally:
+        _job = None
+
+
 def map_forked(func: Callable[[T], R], items: Sequence[T], min_items: int = MIN_ITEMS) -> list[R]:
     """`[func(x) for x in items]`, in forked workers when that is safe and worth it.
 
     `func` must not raise (return errors as values) and its results must pickle."""
-    global _job
     if len(items) < min_items or not can_fork():
         return [func(item) for item in items]
     workers = min(worker_count(), len(items) // (min_items // 2) or 1)
-    _job = (func, items)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            chunk = max(1, len(items) // (workers * 8))
-            return pool.map(_run, range(len(items)), chunksize=chunk)
-    finally:
-        _job = None
+    chunk = max(1, len(items) // (workers * 8))
+    with _pool(func, items, workers) as pool:
+        return [result for _, result in pool.map(_run, range(len(items)), chunksize=chunk)]
+
+
+def imap_forked(func: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[tuple[int, R]]:
+    """`(index, func(item))` as each finishes, in up to `jobs` forked workers when that is
+    safe (else in this process, in order). For slow items (a handout is ~0.5 s), one at a
+    time, so a progress bar advances evenly."""
+    if jobs < 2 or len(items) < 2 or not can_fork():
+        for i, item in enumerate(items):
+            yield i, func(item)
+        return
+    with _pool(func, items, min(jobs, len(items))) as pool:
+        yield from pool.imap_unordered(_run, range(len(items)), chunksize=1)
