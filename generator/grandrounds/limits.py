@@ -37,3 +37,8 @@ MAX_FIGURE_PIXELS = 40_000_000
 
 # A handout that runs past this many pages is refused (a record near the other limits).
 MAX_HANDOUT_PAGES = 60
+
+# Characters in a case id (the record's `id:` or its file name stem): it becomes a folder and
+# file names such as `cite/<id>.summary.json`, which must stay under the 255-byte name limit
+# of common file systems. The example ids are under 30 characters.
+MAX_ID_CHARS = 100
