@@ -14,6 +14,7 @@ import pytest
 from conftest import PNG_1PX, ROOT, article, build_project, read_html, run_cli, write_case
 from grandrounds.errors import CaseErrors
 from grandrounds.library import read_case
+from grandrounds.limits import MAX_TEXT_CHARS
 from grandrounds.load import MAX_BYTES, load_record
 from grandrounds.render import Renderer, RenderOptions
 
@@ -113,8 +114,11 @@ def test_oversized_file_refused(site):
 
 def test_file_at_the_size_limit_is_read(site):
     path = site / "cases" / "big.yaml"
-    head = b"title: X\nabstract: Y\ndiscussion: "
-    path.write_bytes(head + b"x" * (MAX_BYTES - 1 - len(head)) + b"\n")
+    head = b"title: X\nabstract: Y\nlearning_points:\n"
+    item = b"  - " + b"x" * (MAX_TEXT_CHARS - 10) + b"\n"
+    body = item * ((MAX_BYTES - len(head)) // len(item))
+    tail = b"  - " + b"y" * (MAX_BYTES - len(head) - len(body) - 5) + b"\n"
+    path.write_bytes(head + body + tail)
     assert path.stat().st_size == MAX_BYTES
     assert load_record(path).data["title"] == "X"
 

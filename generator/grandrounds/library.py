@@ -21,30 +21,29 @@ from .errors import CaseErrors, Location, Problem, display_path, fail
 from .load import RawRecord, load_record, read_text
 from .markup import cited_keys
 from .parallel import map_forked
+from .publish import is_record_name
 from .refio import REFERENCE_SUFFIXES, read_reference_file
-from .model import RESERVED_IDS, CSLItem, Case, validate_record
+from .model import CSLItem, Case, validate_record
 
 CASE_SUFFIXES = (".yaml", ".yml")
 _REFERENCE_LIST = TypeAdapter(list[CSLItem])
 
 
 def find_case_files(cases_dir: Path) -> list[Path]:
-    """The case records in `cases_dir` (top level only; subfolders hold figures and data)."""
+    """The case records in `cases_dir` (top level only; subfolders hold figures and data):
+    `publish.is_record_name` (`.yaml`/`.yml` in any letter case, not hidden, not a backup),
+    regular files inside the folder (a link that leaves it is refused by `publish`, not read)."""
     if not cases_dir.is_dir():
         return []
     return sorted(p for p in cases_dir.iterdir()
-                  if p.suffix in CASE_SUFFIXES and p.is_file() and not p.name.startswith("."))
+                  if is_record_name(p.name) and p.is_file() and confined_path(cases_dir, p.name) is not None)
 
 
 def read_case(path: Path, cases_dir: Path) -> Case:
     """Load, validate and cross-check one record. Raises `CaseErrors`."""
     raw = load_record(path)
     case = validate_record(raw)
-    problems: list[Problem] = []
-    if case.slug.lower() in RESERVED_IDS:
-        problems.append(_problem(raw, ("id",) if case.id else (),
-                                 f"case id '{case.slug}' is reserved for a generated page",
-                                 "rename the file or set another `id:`"))
+    problems: list[Problem] = []  # the case id rule is the model's (`model.case_id_problem`)
     if isinstance(case.references, str):
         try:
             target = _reference_path(raw, case.references, cases_dir)
@@ -237,13 +236,14 @@ class Library:
         return problems + self._duplicate_problems()
 
     def _unique(self) -> dict[str, Case]:
-        """Valid cases by id; of several with one id, the first in file order."""
+        """Valid cases by id in lower case (ids that differ only in case collide on macOS and
+        Windows); of several with one id, the first in file order."""
         if self._unique_cache is None:
             first: dict[str, Case] = {}
             for path in sorted(self._entries):
                 case = self._entries[path].case
-                if case and case.slug not in first:
-                    first[case.slug] = case
+                if case and case.slug.lower() not in first:
+                    first[case.slug.lower()] = case
             self._unique_cache = first
         return self._unique_cache
 
@@ -252,12 +252,30 @@ class Library:
         problems = []
         for path, entry in self._entries.items():
             case = entry.case
-            if case and first[case.slug] is not case:
-                other = display_path(first[case.slug].source_path or "")
+            if case and first[case.slug.lower()] is not case:
+                kept = first[case.slug.lower()]
+                other = display_path(kept.source_path or "")
                 raw_where = self._id_location(path)
-                problems.append(Problem(display_path(path), raw_where.line, raw_where.col,
-                                        f"duplicate case id '{case.slug}' (also used by {other})",
+                what = (f"duplicate case id '{case.slug}' (also used by {other})" if kept.slug == case.slug else
+                        f"case id '{case.slug}' differs from '{kept.slug}' of {other} only in letter case "
+                        "(they collide on macOS and Windows)")
+                problems.append(Problem(display_path(path), raw_where.line, raw_where.col, what,
                                         "give one of them another `id:` or file name"))
+        reported = {p.path for p in problems}
+        return problems + [p for p in self._file_name_case_problems() if p.path not in reported]
+
+    def _file_name_case_problems(self) -> list[Problem]:
+        """Record files whose names differ only in letter case: one would overwrite the
+        other on macOS and Windows (a clone or a copy loses a record)."""
+        seen: dict[str, Path] = {}
+        problems = []
+        for path in sorted(self._entries):
+            other = seen.setdefault(path.name.lower(), path)
+            if other != path:
+                problems.append(Problem(display_path(path), 1, 1,
+                                        f"file name differs from {display_path(other)} only in letter case "
+                                        "(one replaces the other on macOS and Windows)",
+                                        "rename one of them"))
         return problems
 
     @staticmethod

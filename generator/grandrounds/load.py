@@ -11,11 +11,19 @@ data itself, so that it can
   non-UTF-8 bytes, files over `MAX_BYTES`, and alias bombs (expansion capped at
   `MAX_NODES`);
 - keep YAML timestamps as the text the author wrote (`date: 2010-08-01` stays a string), so
-  that dates mean what they say and round-trip unchanged.
+  that dates mean what they say and round-trip unchanged;
+- refuse nesting deeper than `limits.MAX_DEPTH` while building (so nothing recurses deeper),
+  normalise CR/CR LF in text to LF, and pass the built data through `values.value_problems`
+  (control characters, non-characters, over-long text and lists), each problem located at the
+  offending value, or at the character itself where the scalar sits on one line.
+
+Messages that quote the author's text show control characters escaped (`printable`), so
+nothing in a record reaches a terminal raw.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +31,8 @@ from typing import Any
 import yaml
 
 from . import limits
-from .errors import Location, fail
+from .errors import CaseErrors, Location, Problem, display_path, fail
+from .values import normalise_newlines, text_problem, value_problems
 
 try:  # the C parser; pure Python only where libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -36,7 +45,20 @@ MAX_BYTES = limits.MAX_RECORD_BYTES
 MAX_NODES = limits.MAX_YAML_NODES
 """Most YAML nodes one record may expand to; more means an alias bomb."""
 
+MAX_DEPTH = limits.MAX_DEPTH
+"""Deepest nesting of mappings and lists a record may have."""
+
 _TAG = "tag:yaml.org,2002:"
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                          "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def printable(text: object) -> str:
+    """`text` with control characters, bidi controls, lone surrogates and non-characters
+    written as `\\xNN`/`\\uNNNN` escapes: for messages that quote an author's text or file
+    name, so nothing raw reaches a terminal."""
+    return _UNPRINTABLE.sub(lambda m: (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                                       else f"\\u{ord(m.group()):04x}"), str(text))
 
 
 class _RecordLoader(_Loader):  # type: ignore[misc, valid-type]
@@ -142,7 +164,9 @@ class _Builder:
         self.loader = loader
         self.count = 0
 
-    def build(self, node: yaml.Node) -> Any:
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        """The data of `node`, which sits `depth` collections deep. Recursion is bounded by
+        `MAX_DEPTH` (a deeper collection is refused here, before anything recurses further)."""
         self.count += 1
         if self.count > MAX_NODES:
             raise fail(self.path, _loc(node.start_mark),
@@ -150,14 +174,17 @@ class _Builder:
                        "remove the anchors (&) and aliases (*); write the values out")
         kind = type(node)
         if kind is yaml.ScalarNode:
-            return node.value if node.tag == _STR else self._scalar(node)
+            return normalise_newlines(node.value) if node.tag == _STR else self._scalar(node)
+        if depth >= MAX_DEPTH:
+            raise fail(self.path, _loc(node.start_mark), f"nested more than {MAX_DEPTH} levels deep",
+                       "flatten the structure; no field of a case record nests this deep")
         if kind is yaml.MappingNode:
-            return self._mapping(node)
+            return self._mapping(node, depth)
         if node.tag != _SEQ:
             raise self._bad_tag(node)
-        return [self.build(item) for item in node.value]
+        return [self.build(item, depth + 1) for item in node.value]
 
-    def _mapping(self, node: yaml.MappingNode) -> dict[Any, Any]:
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
         if node.tag != _MAP:
             raise self._bad_tag(node)
         result: dict[Any, Any] = {}
@@ -169,16 +196,16 @@ class _Builder:
             if type(key_node) is not yaml.ScalarNode:
                 raise fail(self.path, _loc(key_node.start_mark), "a mapping key must be plain text",
                            "use a simple word as the key")
-            key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
+            key = normalise_newlines(key_node.value) if key_node.tag == _STR else self._scalar(key_node)
             if not isinstance(key, (str, int)) or isinstance(key, bool):
                 key = key_node.value
             if key in result:
                 first = _loc(firsts[key].start_mark)
                 raise fail(self.path, _loc(key_node.start_mark),
-                           f"duplicate key '{key}' (first at line {first.line})",
+                           f"duplicate key '{printable(key)}' (first at line {first.line})",
                            "keep one of them; YAML would silently drop the first")
             firsts[key] = key_node
-            result[key] = self.build(value_node)
+            result[key] = self.build(value_node, depth + 1)
         return result
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
@@ -208,17 +235,108 @@ def load_record(path: Path | str) -> RawRecord:
         if node is None:
             raise fail(path, Location(1, 1), "the file is empty",
                        "start from `grandrounds new` or an example in cases/")
-        return RawRecord(path=path, data=_Builder(path, loader).build(node), root=node)
+        raw = RawRecord(path=path, data=_Builder(path, loader).build(node), root=node)
+    except yaml.reader.ReaderError as exc:
+        raise _reader_problem(path, text, exc) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = (exc.problem or "invalid YAML").strip()
+        if what == "exceeded maximum nesting depth":  # libyaml's own cap (1,000 levels)
+            raise fail(path, _loc(mark) if mark else None, f"nested more than {MAX_DEPTH} levels deep",
+                       "flatten the structure; no field of a case record nests this deep") from None
         opened = exc.context_mark
         if exc.context and opened and mark and opened.line != mark.line:
             what += f" ({exc.context.strip()} that starts at line {opened.line + 1}, column {opened.column + 1})"
-        raise fail(path, _loc(mark) if mark else None, f"YAML syntax error: {what}",
+        raise fail(path, _loc(mark) if mark else None, f"YAML syntax error: {printable(what)}",
                    "check the indentation, quotes and brackets around here") from None
     except yaml.YAMLError as exc:
-        raise fail(path, None, f"YAML error: {exc}", "check the file's syntax") from None
+        raise fail(path, None, f"YAML error: {printable(exc)}", "check the file's syntax") from None
     finally:
         loader.dispose()
+    problems = value_problems_located(raw, text)
+    if problems:
+        raise CaseErrors(problems)
+    return raw
 
+
+def _reader_problem(path: Path, text: str, exc: yaml.reader.ReaderError) -> CaseErrors:
+    """A character YAML does not allow in a file (a raw control character, U+FFFE ...),
+    located at its first occurrence (the reader stops at the first one)."""
+    char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character or "")
+    index = text.find(char) if char else -1
+    where = None
+    if index >= 0:
+        line = text.count("\n", 0, index) + 1
+        where = Location(line, index - (text.rfind("\n", 0, index) + 1) + 1)
+    bad = text_problem(char) if char else None
+    what = bad[0].replace(" in text", " in a record") if bad else f"character not allowed ({exc.reason})"
+    return fail(path, where, what, "delete it (it is invisible in most editors; retype the text around it)")
+
+
+def value_problems_located(raw: RawRecord, text: str = "") -> list[Problem]:
+    """`values.value_problems` of a record's data as located problems (`file:line:col`),
+    pointing at the offending character when the value is a one-line scalar in `text`."""
+    shown = printable(display_path(raw.path))
+    problems = []
+    for path, what, hint in value_problems(raw.data):
+        where = raw.where(path)
+        column = _column_of_bad_character(raw, path, text)
+        if column is not None:
+            where = Location(where.line, column)
+        problems.append(Problem(shown, where.line, where.col, f"{_field_name(path)}: {what}", hint))
+    return problems
+
+
+def _field_name(path: Path_) -> str:
+    name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    return printable(name) or "record"
+
+
+def _node_at(root: yaml.Node | None, path: Path_) -> yaml.Node | None:
+    node = root
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if _key_text(k) == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+        else:
+            return None
+    return node
+
+
+def _column_of_bad_character(raw: RawRecord, path: Path_, text: str) -> int | None:
+    """The 1-based column of the character `text_problem` finds in the string at `path`,
+    when that string is a plain, single- or double-quoted scalar on one line; else None."""
+    node = _node_at(raw.root, path)
+    if not text or not isinstance(node, yaml.ScalarNode) or node.start_mark.line != node.end_mark.line:
+        return None
+    value = node.value
+    bad = text_problem(normalise_newlines(value))
+    lines = text.split("\n")
+    if bad is None or node.start_mark.line >= len(lines) or "\r" in value:
+        return None
+    source = lines[node.start_mark.line][node.start_mark.column:node.end_mark.column]
+    offset = _source_offset(source, node.style, bad[2])
+    return None if offset is None else node.start_mark.column + offset + 1
+
+
+_ESCAPE_LENGTHS = {"x": 4, "u": 6, "U": 10}
+
+
+def _source_offset(source: str, style: str | None, index: int) -> int | None:
+    """Where the `index`-th character of a one-line scalar's value starts in its `source`."""
+    if style is None:
+        return index if index <= len(source) else None
+    if style not in ("'", '"'):
+        return None
+    pos = 1  # after the opening quote
+    for _ in range(index):
+        if pos >= len(source) - 1:
+            return None
+        if style == "'":
+            pos += 2 if source.startswith("''", pos) else 1
+        elif source[pos] == "\\":
+            pos += _ESCAPE_LENGTHS.get(source[pos + 1: pos + 2], 2)
+        else:
+            pos += 1
+    return pos if pos < len(source) else None

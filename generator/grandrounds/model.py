@@ -7,6 +7,13 @@ problems using the marks kept by `load` (unknown keys get a "did you mean").
 
 pydantic is used rather than hand-written checks because it gives typed objects, precise
 error paths and a JSON Schema from one definition.
+
+Case ids are the one name an author gives that becomes URLs, folder and file names:
+`case_id_problem` is the rule for them, applied to `id:` and, when a record has none, to
+its file name stem (so every slug passes it): ASCII letters, digits, `-`, `_`, `.`; at most
+`limits.MAX_ID_CHARS`; not ending in `.`; not a generated top-level name (`RESERVED_IDS`), a
+web file name (`WEB_SUFFIXES`) or a Windows device name, in any letter case. Ids inside a
+record (figures, tables, references) may hold anything; `markup.anchor` makes their anchors.
 """
 
 from __future__ import annotations
@@ -33,7 +40,8 @@ from pydantic_core import PydanticCustomError
 
 from . import cite
 from .errors import CaseErrors, Problem, display_path
-from .load import RawRecord
+from .limits import MAX_ID_CHARS
+from .load import RawRecord, printable
 
 SCHEMA_VERSION = 1
 
@@ -51,10 +59,46 @@ AbstractKey = Literal[
 HIDEABLE = ("diagnosis", "management", "outcome")
 
 RESERVED_IDS = frozenset({"index", "tags", "specialties", "search", "assets", "stylesheets",
-                          "javascripts", "figures", "404", "sitemap", "schema", "bibliography", "cite"})
+                          "javascripts", "figures", "404", "sitemap", "schema", "bibliography", "cite",
+                          "handouts", "cname"})
+"""Top-level names of the built site (generated pages and folders, the theme's folders,
+GitHub Pages' CNAME): a case id may not be one of them, in any letter case."""
+
+WEB_SUFFIXES = frozenset("""
+    html htm xhtml shtml php asp aspx jsp cgi xml rss atom rdf xsl json jsonld webmanifest
+    js mjs css map wasm txt md markdown yaml yml bib ris csv tsv pdf ps eps doc docx xls xlsx
+    ppt pptx odt rtf gz br zst zip tar tgz bz2 xz 7z svg svgz png jpg jpeg gif webp avif ico
+    bmp tif tiff heic mp3 mp4 m4a webm ogg ogv wav mov avi woff woff2 ttf otf eot
+""".split())
+"""File suffixes a case id may not end in: the page of id `x` is the folder `x/` (or the
+file `x.html`), so an id `feed.xml`, `404.html` or `robots.txt` would collide with or pose as
+a file of the site or its host, and a web server would serve it with that file type."""
+
+WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                             *(f"lpt{i}" for i in range(10))})
+"""Names Windows cannot use for a file or folder (with any suffix)."""
 
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_ID_HINT = "use letters, digits, '-', '_' or '.' only, starting with a letter or digit"
+
+
+def case_id_problem(value: str) -> str | None:
+    """Why `value` cannot be a case id (see the module docstring), or None when it can."""
+    if not _ID.fullmatch(value):
+        return f"'{printable(value)}' is not valid: {_ID_HINT} (ASCII; no spaces, '#', '?', '%', '{{' or '}}')"
+    if len(value) > MAX_ID_CHARS:
+        return f"'{value[:20]}...' is {len(value)} characters, over the {MAX_ID_CHARS}-character limit"
+    lower = value.lower()
+    if lower in RESERVED_IDS:
+        return f"'{value}' is reserved for a generated page"
+    if value.endswith("."):
+        return f"'{value}' ends in '.', which Windows drops from file names"
+    if lower.rsplit(".", 1)[-1] in WEB_SUFFIXES and "." in lower:
+        return f"'{value}' ends in '.{value.rsplit('.', 1)[-1]}', the suffix of a web file"
+    if lower.split(".", 1)[0] in WINDOWS_DEVICES:
+        return f"'{value}' is a device name on Windows"
+    return None
 
 
 class _Strict(BaseModel):
@@ -436,7 +480,7 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], list[A
 
 def _quote(value: Any) -> str:
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
-    return text if len(text) <= 40 else text[:37] + "...'"
+    return printable(text if len(text) <= 40 else text[:37] + "...'")
 
 
 def _field_name(path: tuple[Any, ...]) -> str:
@@ -482,8 +526,7 @@ def _problem_for(raw: RawRecord, error: dict[str, Any], shown: str) -> Problem:
     if kind == "string_pattern_mismatch":
         pattern = error.get("ctx", {}).get("pattern", "")
         hint = ("write the date as YYYY, YYYY-MM or YYYY-MM-DD (quoted)" if pattern == _DATE.pattern
-                else "use letters, digits, '-', '_' or '.' only, starting with a letter or digit"
-                if pattern == _ID.pattern else f"it must match {pattern}")
+                else _ID_HINT if pattern == _ID.pattern else f"it must match {pattern}")
         return Problem(shown, where.line, where.col, f"{name}: {_quote(value)} is not valid", hint)
     if kind == "impossible_date":
         return Problem(shown, where.line, where.col, f"{name}: {_quote(value)} is not a date in the calendar",
@@ -537,7 +580,7 @@ def _pick(errors: list[dict[str, Any]], raw: RawRecord) -> list[dict[str, Any]]:
 
 def validate_record(raw: RawRecord) -> Case:
     """Validate a loaded record into a `Case`; raises `CaseErrors` listing every problem."""
-    shown = display_path(raw.path)
+    shown = printable(display_path(raw.path))
     if not isinstance(raw.data, dict):
         where = raw.where(())
         raise CaseErrors([Problem(shown, where.line, where.col, "a case record must be a mapping",
@@ -548,14 +591,36 @@ def validate_record(raw: RawRecord) -> Case:
         raise CaseErrors([Problem(shown, where.line, where.col,
                                   f"schema_version {version!r} is not supported",
                                   f"this grandrounds reads schema_version {SCHEMA_VERSION}")])
+    problems = _slug_problems(raw, shown)
     try:
         case = Case.model_validate(raw.data)
     except ValidationError as exc:
         errors = _pick(exc.errors(include_url=False), raw)
-        problems = sorted((_problem_for(raw, e, shown) for e in errors), key=lambda p: (p.line, p.col))
-        raise CaseErrors(problems) from None
+        problems += [_problem_for(raw, e, shown) for e in errors]
+    if problems:
+        raise CaseErrors(sorted(problems, key=lambda p: (p.line, p.col)))
     case._source_path = str(raw.path)
     return case
+
+
+def _slug_problems(raw: RawRecord, shown: str) -> list[Problem]:
+    """The case id rule (`case_id_problem`) for the record's `id:`, or for its file name stem
+    when it has none. An `id:` that does not match the pattern is pydantic's to report."""
+    given = raw.data.get("id")
+    if isinstance(given, str):
+        why = case_id_problem(given) if _ID.fullmatch(given) else None
+        where = raw.where(("id",))
+        hint = "rename the file or set another `id:`" if "reserved" in (why or "") else "choose another `id:`"
+        return [Problem(shown, where.line, where.col, f"case id {why}", hint)] if why else []
+    if given is not None:
+        return []  # not text: pydantic reports it
+    why = case_id_problem(raw.path.stem)
+    if why is None:
+        return []
+    if "reserved" in why:
+        return [Problem(shown, 1, 1, f"case id {why}", "rename the file or set another `id:`")]
+    return [Problem(shown, 1, 1, f"the file name gives the case id {why}",
+                    "rename the file (letters, digits, '-', '_' or '.'), or set `id:` in the record")]
 
 
 def case_json_schema() -> dict[str, Any]:
