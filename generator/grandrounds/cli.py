@@ -17,19 +17,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from . import __version__, cite, refio
+from . import __version__, cite, outdir, refio
 from .errors import CaseErrors, display_path
 from .fsio import atomic_write
 from .library import Library, find_case_files
 from .model import case_json_schema
 from .render import Renderer, RenderOptions, render_site, site_citation_files
+
+if TYPE_CHECKING:
+    from .handout import HandoutOptions
+    from .model import Case
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -118,10 +119,31 @@ def cmd_render(args: argparse.Namespace) -> int:
     pages = render_site(library.cases, renderer)
     downloads = site_citation_files(library.cases, renderer)
     out = Path(args.out)
-    _write_tree(out, {**pages, **downloads}, library, cases_dir)
-    print(f"wrote {len(pages)} pages and {len(downloads)} citation files to {display_path(out)}",
-          file=sys.stderr)
+    try:
+        report = _write_tree(out, {**pages, **downloads}, library, cases_dir)
+    except outdir.OutputRefused as exc:
+        return _refused(exc)
+    except OSError as exc:
+        return _write_failed(out, exc)
+    print(f"wrote {len(pages)} pages and {len(downloads)} citation files to {display_path(out)}"
+          f" ({_plural(report.written, 'file')} written, {report.unchanged} unchanged, "
+          f"{report.removed} stale removed)", file=sys.stderr)
     return EXIT_OK
+
+
+def _refused(exc: "outdir.OutputRefused") -> int:
+    for line in exc.lines:
+        print(line, file=sys.stderr)
+    return EXIT_PROBLEMS
+
+
+def _write_failed(path: Path, exc: OSError) -> int:
+    """A write the system refused (disk full, permissions): one line, no traceback; the
+    output folder's manifest still lists every file the run may have written."""
+    where = exc.filename or path
+    print(f"grandrounds: {display_path(where)}: cannot write ({exc.strerror or exc}); "
+          "fix the cause and run the command again", file=sys.stderr)
+    return EXIT_PROBLEMS
 
 
 def _mkdocs_settings(path: Path = Path("mkdocs.yml")) -> dict:
@@ -187,33 +209,22 @@ def cmd_cite(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_tree(out: Path, pages: dict[str, str], library: Library, cases_dir: Path) -> None:
-    """Write pages and the figures they use into a fresh folder, then swap it in whole,
-    so an interrupted run never leaves a half-written site."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        for uri, text in pages.items():
-            target = staging / uri
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        for case in library.cases:
-            if f"{case.slug}.md" not in pages:
-                continue
-            for figure in case.figures:
-                target = staging / figure.file
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(cases_dir / figure.file, target)
-        if out.exists():
-            old = out.with_name(f".{out.name}-old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-            os.replace(staging, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+def _write_tree(out: Path, pages: dict[str, str], library: Library, cases_dir: Path) -> outdir.Report:
+    """Write the pages and the figures they use into the output folder, under `outdir`'s
+    rules (its own files only; stale ones removed; `OutputRefused` before any write)."""
+    files: dict[str, outdir.Content] = {**pages, **_figure_files(library, pages, cases_dir)}
+    return outdir.write_output(out, files, "render", cases_dir, prune=True)
+
+
+def _figure_files(library: Library, pages: dict[str, str], cases_dir: Path) -> dict[str, Path]:
+    """The figures of the cases that have a page, by path in the output (as in the record)."""
+    files: dict[str, Path] = {}
+    for case in library.cases:
+        if f"{case.slug}.md" not in pages:
+            continue
+        for figure in case.figures:
+            files[figure.file] = cases_dir / figure.file
+    return files
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -294,28 +305,69 @@ def cmd_handout(args: argparse.Namespace) -> int:
     options = handout.HandoutOptions(paper=args.paper, quiz=args.quiz, style=args.style, library_name=args.title,
                                      site_url=args.site_url, templates=str(templates) if templates.is_dir() else None)
     out = Path(args.out)
-    if args.booklet:
-        chosen = handout.booklet_cases(cases, args.specialty)
-        if not chosen:
-            print(f"grandrounds: no published cases{' in ' + args.specialty if args.specialty else ''}",
-                  file=sys.stderr)
-            return EXIT_PROBLEMS if library.problems else EXIT_USAGE
-        name = f"booklet-{handout.slugify(args.specialty)}.pdf" if args.specialty else "booklet.pdf"
-        result = handout.build_booklet(chosen, cases_dir, options, out / name,
-                                       title=f"{args.title}: {args.specialty}" if args.specialty else args.title)
-        for problem in result.problems:
-            print(problem, file=sys.stderr)
-        if result.path:
-            print(f"wrote {display_path(result.path)} ({len(chosen)} case{'s' if len(chosen) != 1 else ''}, "
-                  f"{result.pages} pages)", file=sys.stderr)
-        return EXIT_PROBLEMS if result.problems or library.problems else EXIT_OK
     cache = Path(args.cache_dir) if args.cache_dir else cases_dir.resolve().parent / handout.CACHE_DIR
+    adopt = _handout_names(library).__contains__
+    try:
+        outdir.check_output(out, "handout", cases_dir, adopt=adopt)  # before the slow part
+        if args.booklet:
+            return _write_booklet(args, out, cases, library, options, adopt)
+        outdir.check_location(cache, cases_dir)  # the cache deletes its own older PDFs
+        return _write_handouts(args, out, cache, cases, library, options, adopt)
+    except outdir.OutputRefused as exc:
+        return _refused(exc)
+    except OSError as exc:
+        return _write_failed(out, exc)
+
+
+def _handout_names(library: Library) -> set[str]:
+    """The files `handout` could write for this library (an older version's output folder
+    holding only these is adopted)."""
+    from .handout import slugify
+
+    names = {"booklet.pdf"} | {f"{case.slug}.pdf" for case in library.cases}
+    return names | {f"booklet-{slugify(s)}.pdf" for case in library.cases for s in case.specialties}
+
+
+def _write_booklet(args: argparse.Namespace, out: Path, cases: list[Case], library: Library,
+                   options: HandoutOptions, adopt: Callable[[str], bool]) -> int:
+    """`handout --booklet`: one PDF into the output folder."""
+    from . import handout
+
+    cases_dir = Path(args.cases)
+    chosen = handout.booklet_cases(cases, args.specialty)
+    if not chosen:
+        print(f"grandrounds: no published cases{' in ' + args.specialty if args.specialty else ''}",
+              file=sys.stderr)
+        return EXIT_PROBLEMS if library.problems else EXIT_USAGE
+    name = f"booklet-{handout.slugify(args.specialty)}.pdf" if args.specialty else "booklet.pdf"
+
+    def write(target: Path, data: bytes) -> None:
+        outdir.write_output(out, {target.name: data}, "handout", cases_dir, prune=False, adopt=adopt)
+
+    result = handout.build_booklet(chosen, cases_dir, options, out / name,
+                                   title=f"{args.title}: {args.specialty}" if args.specialty else args.title,
+                                   write=write)
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    if result.path:
+        print(f"wrote {display_path(result.path)} ({len(chosen)} case{'s' if len(chosen) != 1 else ''}, "
+              f"{result.pages} pages)", file=sys.stderr)
+    return EXIT_PROBLEMS if result.problems or library.problems else EXIT_OK
+
+
+def _write_handouts(args: argparse.Namespace, out: Path, cache: Path, cases: list[Case], library: Library,
+                    options: HandoutOptions, adopt: Callable[[str], bool]) -> int:
+    """`handout`: each case's PDF (cached; stale ones in parallel), copied into the output folder."""
+    from . import handout
+
+    cases_dir = Path(args.cases)
     try:
         results = handout.build_handouts(cases, cases_dir, options, cache, jobs=args.jobs, progress=handout.Progress())
     except handout.SetupError as exc:
         print(f"grandrounds: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
-    written = built = 0
+    built = 0
+    files: dict[str, outdir.Content] = {}
     problems = bool(library.problems)
     for result in results:
         for problem in result.problems:
@@ -325,9 +377,10 @@ def cmd_handout(args: argparse.Namespace) -> int:
             continue
         if result.warning:
             print(result.warning, file=sys.stderr)
-        written += handout.publish(result, out / f"{result.slug}.pdf")
+        files[f"{result.slug}.pdf"] = result.path
         built += result.built
-    done = sum(r.path is not None for r in results)
+    written = outdir.write_output(out, files, "handout", cases_dir, prune=False, adopt=adopt).written if files else 0
+    done = len(files)
     print(f"{done} handout{'s' if done != 1 else ''} in {display_path(out)}: {built} built, "
           f"{done - built} from the cache, {written} file{'s' if written != 1 else ''} written", file=sys.stderr)
     return EXIT_PROBLEMS if problems else EXIT_OK

@@ -2,9 +2,13 @@
 (`grandrounds add "Title"`).
 
 Owns what those commands write and the rule that they never overwrite: every target is
-checked before anything is written (`--force` allows replacing), each file is written
-atomically (temporary file in the same folder, then rename), and a new site folder is
-built beside its destination and renamed into place whole. The files themselves live in
+checked before anything is written (`--force` allows replacing the files they write, and
+nothing else), each file is written atomically (`fsio.atomic_write`), and a new site
+folder is built beside its destination and renamed into place whole. `new` refuses `/`,
+the home folder, a path that is not a folder and a folder holding case records (the
+location rules come from `outdir`); a new record (`write_new_record`, for `add` and a
+future `import`) never takes the name of an existing one, even by letter case or suffix
+alone. The files themselves live in
 `templates/scaffold/` (shipped as package data), so the site and its GitHub Pages workflow
 are plain files anyone can read.
 """
@@ -22,7 +26,8 @@ from pathlib import Path
 
 from jinja2 import Environment, StrictUndefined
 
-from .fsio import atomic_write
+from . import outdir
+from .fsio import atomic_write, umask
 from .model import RESERVED_IDS, case_json_schema
 
 SCAFFOLD = Path(__file__).resolve().parent / "templates" / "scaffold"
@@ -60,29 +65,60 @@ def site_files(site_name: str, with_templates: bool = False) -> dict[str, str | 
 
 def new_site(target: Path, site_name: str, *, with_templates: bool = False, force: bool = False) -> list[str]:
     """Create a ready site in `target`; returns the files written. Raises `ScaffoldError`
-    (before writing anything) if a file exists and `force` is not set."""
+    before writing anything when `target` is `/`, the home folder (or holds it), not a
+    folder, or a folder holding case records other than the example, or when a file it
+    would write exists and `force` is not set (`force` replaces those files, nothing else)."""
     files = site_files(site_name, with_templates)
-    if target.exists() and not target.is_dir():
-        raise ScaffoldError(f"{target} exists and is not a folder; choose another name")
-    taken = [name for name in files if (target / name).exists()]
+    problem = outdir.location_problem(target, protect_project=False)
+    if problem:
+        raise ScaffoldError(f"{target}: {problem[0]}; {problem[1]}")
+    records = _records_in(target, set(files))
+    if records:
+        raise ScaffoldError(f"{target}: holds case records ({', '.join(records)}); `new` makes a new site: "
+                            "choose a new or empty folder (add cases to this one with `grandrounds add`)")
+    taken = [name for name in files if os.path.lexists(target / name)]
+    in_the_way = [name for name in taken if (target / name).is_symlink() or not (target / name).is_file()]
+    if in_the_way:
+        raise ScaffoldError(f"{target / in_the_way[0]} exists and is not a file; move it away or choose another folder")
     if taken and not force:
         raise ScaffoldError(f"{target / taken[0]} already exists"
                             + (f" (and {len(taken) - 1} more)" if len(taken) > 1 else "")
                             + "; choose an empty folder, or pass --force to replace them")
     if not target.exists():  # build beside it, then rename the whole folder into place
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-        try:
-            for name, data in files.items():
-                atomic_write(staging / name, data)
-            os.chmod(staging, 0o755)
-            os.replace(staging, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        _write_new_folder(target, files)
     else:
         for name, data in files.items():
             atomic_write(target / name, data)
     return list(files)
+
+
+def _records_in(target: Path, ours: set[str]) -> list[str]:
+    """Record files (`.yaml`/`.yml`, any letter case) in `target` or under its `cases/`
+    folder that `new` would not write itself, the first few. Dotfiles and `mkdocs.yaml`
+    at the top are configuration, not records."""
+    if not target.is_dir():
+        return []
+    names = [p.name for p in sorted(target.iterdir())
+             if outdir.is_record_name(p.name) and not p.name.startswith(".") and p.name != "mkdocs.yaml"]
+    for dirpath, dirnames, filenames in os.walk(target / "cases"):  # links are not followed
+        dirnames.sort()
+        base = Path(dirpath).relative_to(target).as_posix()
+        names += [f"{base}/{name}" for name in sorted(filenames) if outdir.is_record_name(name)]
+    return [n for n in names if n not in ours][:outdir.SHOWN]
+
+
+def _write_new_folder(target: Path, files: dict[str, str | bytes]) -> None:
+    """Write `files` into a folder beside `target`, then rename it into place whole, with
+    the ordinary folder mode (0777 less the umask, not mkdtemp's 0700)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        for name, data in files.items():
+            atomic_write(staging / name, data)
+        os.chmod(staging, 0o777 & ~umask())
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def slugify(title: str) -> str:
@@ -113,11 +149,40 @@ def new_record(cases_dir: Path, title: str, *, slug: str | None = None, force: b
     if problem:
         raise ScaffoldError(problem)
     target = cases_dir / f"{slug}.yaml"
-    others = [p for p in (cases_dir / f"{slug}.yml",) if p.exists()]
-    if (target.exists() or others) and not force:
-        shown = target if target.exists() else others[0]
-        raise ScaffoldError(f"{shown} already exists; choose another title or --id, or pass --force to replace it")
     text = _render("add-case.yaml.j2", title=json.dumps(title, ensure_ascii=False),
                    year=datetime.date.today().year, path=target.as_posix())
+    return write_new_record(cases_dir, target.name, text, force)
+
+
+def write_new_record(cases_dir: Path, name: str, text: str | bytes, force: bool = False) -> Path:
+    """Write a new record `name` (a plain file name) into the cases folder (`add`, and
+    `import` when it comes). Never replaces a file without `force`; never, even with it, a
+    record whose name differs only in letter case or suffix (`Foo.yaml`, `foo.yml` for
+    `foo.yaml`: they collide on macOS and Windows, or give two records one id), nor
+    anything that is not a plain file. Raises `ScaffoldError` before writing anything."""
+    if not name or "/" in name or "\\" in name or name in (".", "..") or not outdir.is_record_name(name):
+        raise ScaffoldError(f"'{name}' cannot name a record; give a file name ending in .yaml")
+    if os.path.lexists(cases_dir) and not cases_dir.is_dir():
+        raise ScaffoldError(f"{cases_dir} is not a folder; pass --cases with the folder of case records")
+    target = cases_dir / name
+    same = _same_record_names(cases_dir, name)
+    others = [entry for entry in same if entry != name]
+    if others:
+        raise ScaffoldError(f"{cases_dir / others[0]} has the same name but for letter case or suffix (they would "
+                            f"collide on macOS and Windows); choose another title or --id, or rename {others[0]} first")
+    if os.path.lexists(target) and (target.is_symlink() or not target.is_file()):
+        raise ScaffoldError(f"{target} exists and is not a plain file; choose another title or --id")
+    if same and not force:
+        raise ScaffoldError(f"{target} already exists; choose another title or --id, or pass --force to replace it")
     atomic_write(target, text)
     return target
+
+
+def _same_record_names(cases_dir: Path, name: str) -> list[str]:
+    """The entries of `cases_dir` that name the same record as `name`: a record suffix and
+    the same stem ignoring letter case (`name` itself included when it exists)."""
+    if not cases_dir.is_dir():
+        return []
+    stem = name.rsplit(".", 1)[0].casefold()
+    return sorted(entry for entry in os.listdir(cases_dir)
+                  if outdir.is_record_name(entry) and entry.rsplit(".", 1)[0].casefold() == stem)
