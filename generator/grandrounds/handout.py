@@ -512,8 +512,10 @@ def booklet_cases(cases: Iterable[Case], specialty: str | None = None) -> list[C
 
 
 def build_booklet(cases: Sequence[Case], cases_dir: Path, options: HandoutOptions, target: Path,
-                  title: str | None = None) -> HandoutResult:
-    """One PDF of `cases` with a contents page, written to `target` (through a rename)."""
+                  title: str | None = None,
+                  write: Any = atomic_write) -> HandoutResult:
+    """One PDF of `cases` with a contents page, written to `target` by `write` (default: a
+    plain atomic write; the CLI passes one that keeps its output folder's rules)."""
     title = title or options.library_name
     result = HandoutResult("booklet", display_path(target))
     result.problems = [p for c in cases for p in figure_problems(c, cases_dir)]
@@ -525,7 +527,7 @@ def build_booklet(cases: Sequence[Case], cases_dir: Path, options: HandoutOption
         result.problems = [Problem(display_path(target), 1, 1, f"the booklet could not be made ({type(exc).__name__}: {exc})",
                                    "check the handout templates in templates/ and the records' figures")]
         return result
-    atomic_write(target, data)
+    write(target, data)
     result.path, result.pages, result.main_pages, result.built = target, pages, pages, True
     return result
 
