@@ -12,6 +12,7 @@ tool cannot assume, and a rule you can read explains its own finding.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
@@ -217,11 +218,12 @@ _RULES: tuple[_Rule, ...] = (
         r"\b(?:[Tt]el(?:ephone)?|[Pp]hone|[Ff]ax|[Mm]obile|[Cc]ell|[Pp]ager|[Bb]leep|call(?:ed)?)(?:\s+(?:number|no\.?))?[:.]?\s*\+?[\d(][\d\s().-]{5,}\d"),
         "phone or fax number", "remove it",
         gate=_has_lower("tel", "phone", "fax", "mobile", "cell", "pager", "bleep", "call")),
-    _Rule("privacy/email", "contact", re.compile(r"\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
+    _Rule("privacy/email", "contact", re.compile(
+        r"\b[\w.+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,63}\b"),
           "e-mail address", "remove it", gate=_has("@")),
     _Rule("privacy/url", "contact", re.compile(
         r"\bhttps?://[^\s)>\]]+|\bwww\.[^\s)>\]]+"
-        r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|net|info|io|me|blog|co\.uk|org\.uk)/[^\s)>\]]+"),
+        r"|\b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63}){0,8}\.(?:com|org|net|info|io|me|blog|co\.uk|org\.uk)/[^\s)>\]]+"),
           "URL in a field that describes the patient", "remove it, or cite the page under `references:`",
           lambda m: not _URL_HOSTS_OK.match(m.group(0)),
           gate=_has_lower("http", "www.", ".com/", ".org/", ".net/", ".info/", ".io/", ".me/", ".blog/", ".uk/")),
@@ -256,7 +258,7 @@ _RULES: tuple[_Rule, ...] = (
                   "Ct", "Place", "Pl", "Way", "Terrace", "Close", "Crescent", "Highway", "Hwy", "Square", "Parkway",
                   "Box", "partment", "Apt")),
     _Rule("privacy/place", "location", re.compile(
-        r"\b(?P<name>(?:(?:St\.?|[A-Z][\w'’-]*)\s+){1,5})(?:Hospital|Medical Cent(?:er|re)|Health Cent(?:er|re)|Clinic|Infirmary|Hospice|Nursing Home|Care Home|Sanatorium|Polyclinic)s?\b"
+        r"\b(?P<name>(?:(?:St\.?|[A-Z][\w'’-]{0,39})\s+){1,5})(?:Hospital|Medical Cent(?:er|re)|Health Cent(?:er|re)|Clinic|Infirmary|Hospice|Nursing Home|Care Home|Sanatorium|Polyclinic)s?\b"
         r"|\b(?:Hospital|Clinic|Infirmary|University Hospital)s?\s+(?:of|de|del|di|in)\s+(?P<name2>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)"),
         "named hospital or clinic", "describe it (\"a tertiary hospital\", \"a rural clinic\") instead of naming it",
         lambda m: _institution_ok(m) if m.group("name") else _place_ok_name(m.group("name2")),
@@ -348,26 +350,53 @@ _OUTRANKS = {"privacy/record-number": ("privacy/phone", "privacy/date", "privacy
 
 
 def privacy_hits(field_path: tuple[Any, ...], text: str) -> list[Hit]:
-    """Every privacy rule's matches in one field value, overlaps of one family merged."""
+    """Every privacy rule's matches in one field value, overlaps of one family merged.
+
+    Linear in the length of `text` (with the rules' bounded repetitions): the overlap
+    tests are binary searches over each family's hits, which never overlap one another."""
     hits: list[Hit] = []
+    spans: dict[str, _Spans] = {}
     field = _field(text)
     for rule in _RULES:
         if rule.gate is not None and not rule.gate(field):
             continue
+        taken = spans.setdefault(rule.family, _Spans())
         for m in rule.pattern.finditer(text):
             if rule.accept and not rule.accept(m):
                 continue
             group = next((g for g in rule.report if m.group(g)), None)
             start, end = m.span(group) if group else m.span()
-            if any(h.family == rule.family and h.start < end and start < h.end for h in hits):
+            if taken.overlaps(start, end):
                 continue
+            taken.add(start, end)
             matched = text[start:end].strip()
             hits.append(Hit(field_path, start, end, matched, rule.code, rule.family,
                             f"{rule.message}: '{matched}'", rule.hint))
     for strong, weaker in _OUTRANKS.items():
-        for h in [h for h in hits if h.code == strong]:
-            hits = [o for o in hits if not (o.code in weaker and o.start < h.end and h.start < o.end)]
+        outranking = _Spans()
+        for h in hits:
+            if h.code == strong:
+                outranking.add(h.start, h.end)
+        if outranking.starts:
+            hits = [o for o in hits if not (o.code in weaker and outranking.overlaps(o.start, o.end))]
     return sorted(hits, key=lambda h: h.start)
+
+
+class _Spans:
+    """Disjoint [start, end) spans kept sorted, with an O(log n) overlap test."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.starts, end) - 1  # the last span starting before `end`
+        return i >= 0 and self.ends[i] > start
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_left(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
 
 
 def patient_fields(case: Case) -> Iterator[tuple[tuple[Any, ...], str]]:
