@@ -32,7 +32,7 @@ import yaml
 from .errors import CaseErrors, Problem, display_path
 from .images import IMAGE_SUFFIXES, image_metadata, strip_metadata
 from .load import load_record, read_text
-from .markup import cited_keys
+from .markup import cited_keys, remote_images
 from .model import Case
 from .parallel import map_forked
 from .privacy import FAMILY_OF, PATIENT_FIELDS, RULE_FAMILIES, Hit, patient_fields, privacy_hits
@@ -276,6 +276,25 @@ def _age_findings(case: Case, privacy: str) -> list[_Pending]:
     return found
 
 
+def _remote_image_findings(case: Case, values: dict[tuple[Any, ...], str]) -> list[_Pending]:
+    """An image in a Markdown field must be a file of the site: one at another address
+    (`http:`, `//host`, `data:` ...) would make readers' browsers contact other hosts.
+    An error at the address; `markup` leaves such images out of the page in any case."""
+    found = []
+    for path, text in case.markdown_fields():
+        start = 0
+        for src in remote_images(text):
+            at = text.find(src, start)
+            start = at + 1 if at >= 0 else start
+            values.setdefault(path, text)
+            shown = src if len(src) <= 80 else src[:77] + "..."
+            found.append(_Pending(path, "error", "publish/remote-image",
+                                  f"image '{shown}' is not a file of the site (readers' browsers would fetch it)",
+                                  "put the image under cases/ and add it under `figures:`, or make it a link: "
+                                  "[text](URL)", at, src if at >= 0 else ""))
+    return found
+
+
 # --------------------------------------------------------------------------- EXIF
 
 
@@ -431,6 +450,7 @@ def check_case(case: Case, *, privacy: str = "warning", cases_dir: Optional[Path
     pending += _care_findings(case)
     pending += _reference_findings(case)
     pending += _teaching_findings(case)
+    pending += _remote_image_findings(case, values)
     source = Path(case.source_path or "")
     pending += _exif_findings(case, cases_dir or source.parent, privacy)
     allow = _case_allow_list(case)
@@ -451,6 +471,22 @@ def check_case(case: Case, *, privacy: str = "warning", cases_dir: Optional[Path
             continue
         findings.append(Finding(shown, line, col, item.severity, item.code, item.message, item.hint))
     return sorted(findings, key=lambda f: (f.line, f.col, f.code))
+
+
+def publish_findings(library: Any) -> list[Finding]:
+    """What `publish` says about the files of the library's cases folder: links that leave
+    it and other files it refuses (errors), files it leaves out (information), and HTML/SVG
+    that nothing uses (warnings; only when every record of the folder was read)."""
+    from . import publish
+    from .library import find_case_files
+
+    root = Path(library.cases_dir)
+    records = find_case_files(root)
+    complete = all(library.case_for(p) is not None or library.errors_for(p) is not None for p in records)
+    plan = publish.plan(root, publish.walk(root), cases=library.cases, shown=library.cases,
+                        records=records, complete=complete)
+    return [Finding(f.problem.path, f.problem.line, f.problem.col, f.severity, f.code, f.problem.message,
+                    f.problem.hint) for f in plan.findings]
 
 
 def problem_finding(problem: Problem) -> Finding:
@@ -475,6 +511,8 @@ class Checker:
         errors); only cases whose `Case` object changed are checked again, on every core
         when there are many (a cold build)."""
         findings = [problem_finding(p) for p in library.problems] if include_problems else []
+        if include_problems:  # the folder's files (the MkDocs plugin reports these itself)
+            findings += publish_findings(library)
         cases = [c for c in library.cases if include_drafts or c.status != "draft"]
         keys = [c.source_path or c.slug for c in cases]
         stale = [(key, case) for key, case in zip(keys, cases)

@@ -5,10 +5,15 @@ footnotes, `^sup^`, `~sub~`), parsed by markdown-it-py so the page, the handout 
 get the same HTML. Raw HTML in a field is shown as text (markdown-it `html: False`), and
 markdown-it's link validation drops `javascript:`, `vbscript:`, `file:` and non-image
 `data:` URLs, so author input can never inject markup or script.
+
+Ids an author gives inside a record (reference, figure and table ids) become HTML ids and
+URL fragments only through `anchor(prefix, id)`, footnote ids through the same rule
+(`anchor_name` of the field's doc id), so no id can leave its attribute or collide.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from collections.abc import Sequence
@@ -16,6 +21,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
 from markupsafe import Markup
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.subscript import sub_plugin
@@ -24,6 +30,30 @@ from mdit_py_plugins.superscript import superscript_plugin
 
 _CITATION = re.compile(r"\[(@[^\[\]\n]+)\]")
 _CITED_ITEM = re.compile(r"\s*@([A-Za-z0-9_][\w:.#$%&+?<>~/-]*)\s*(?:,\s*(.*?))?\s*\Z")
+
+
+_ANCHOR_SAFE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_ANCHOR_UNSAFE = re.compile(r"[^a-z0-9]+")
+
+
+def anchor_name(text: object) -> str:
+    """`text` as the part of an HTML id / URL fragment that names one thing: the text
+    itself when it is 1 to 64 ASCII letters, digits, '-' or '_' (every id of the example
+    records, so their anchors do not change); otherwise a readable `[a-z0-9-]` form and 8 hex
+    digits of the text's SHA-256, so ids that differ stay apart."""
+    text = str(text)
+    if _ANCHOR_SAFE.fullmatch(text):
+        return text
+    base = _ANCHOR_UNSAFE.sub("-", text.lower()).strip("-")[:40].rstrip("-")
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{base}-{digest}" if base else digest
+
+
+def anchor(prefix: str, id: object) -> str:
+    """The HTML id (and fragment) of the thing `id` names in `prefix`'s namespace:
+    `anchor("ref", "smith2010")` is 'ref-smith2010'; `anchor("figure", 'x"><img')` is
+    'figure-x-img-<hash>'. The one way a record's ids become anchors."""
+    return f"{prefix}-{anchor_name(id)}"
 
 
 class Citations:
@@ -93,14 +123,14 @@ def _citation_text(items: list[tuple[str, str]]) -> str:
 
 
 def _link(number: int, key: str, locator: str, first: bool) -> str:
-    anchor = f' id="cite-{escapeHtml(key)}"' if first else ""
+    back = f' id="{anchor("cite", key)}"' if first else ""
     title = f' title="{escapeHtml(locator)}"' if locator else ""
-    return f'<a href="#ref-{escapeHtml(key)}"{anchor}{title}>{number}</a>'
+    return f'<a href="#{anchor("ref", key)}"{back}{title}>{number}</a>'
 
 
 def _link_text(key: str, text: str, first: bool) -> str:
-    anchor = f' id="cite-{escapeHtml(key)}"' if first else ""
-    return f'<a href="#ref-{escapeHtml(key)}"{anchor}>{escapeHtml(text)}</a>'
+    back = f' id="{anchor("cite", key)}"' if first else ""
+    return f'<a href="#{anchor("ref", key)}"{back}>{escapeHtml(text)}</a>'
 
 
 def _collapse(cited: list[tuple[int, str, str, bool]]) -> str:
@@ -112,7 +142,7 @@ def _collapse(cited: list[tuple[int, str, str, bool]]) -> str:
         while j + 1 < len(cited) and cited[j + 1][0] == cited[j][0] + 1:
             j += 1
         if j - i >= 2:
-            hidden = "".join(f'<span id="cite-{escapeHtml(c[1])}"></span>' for c in cited[i + 1:j] if c[3])
+            hidden = "".join(f'<span id="{anchor("cite", c[1])}"></span>' for c in cited[i + 1:j] if c[3])
             parts.append(f"{_link(*cited[i])}{hidden}–{_link(*cited[j])}")
         else:
             parts.extend(_link(*c) for c in cited[i:j + 1])
@@ -156,7 +186,43 @@ def _parser() -> MarkdownIt:
     md.use(footnote_plugin).use(superscript_plugin).use(sub_plugin)
     md.inline.ruler.before("link", "citation", _citation_rule)
     md.add_render_rule("citation", _render_citation)
+    md.add_render_rule("image", _render_image)
     return md
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_URL_IGNORED = re.compile(r"[\t\n\r]")
+_URL_TRIMMED = "".join(map(chr, range(0x21)))
+
+
+def is_local_src(src: str) -> bool:
+    """Whether an image address stays inside the site: a path without a scheme (`http:`,
+    `data:` ...) and without a host (`//host`, `\\host`), read as a browser reads it
+    (C0 controls and spaces trimmed, tabs and newlines dropped, `\\` as `/`)."""
+    url = _URL_IGNORED.sub("", src).strip(_URL_TRIMMED).replace("\\", "/")
+    return not (_SCHEME.match(url) or url.startswith("//"))
+
+
+def _render_image(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    """An image whose address leaves the site is never emitted (a reader's browser would
+    contact another host): its alt text is printed instead, whatever `check` said."""
+    token = tokens[idx]
+    if is_local_src(str(token.attrGet("src") or "")):
+        return RendererHTML.image(self, tokens, idx, options, env)
+    return escapeHtml(self.renderInlineAsText(token.children or [], options, env))
+
+
+def remote_images(text: str) -> list[str]:
+    """The addresses of the images in a Markdown field that leave the site (inline and
+    reference-style), in order, from markdown-it's tokens (so code is not an image)."""
+    if "![" not in text:
+        return []
+    found: list[str] = []
+    for token in _parser().parse(text):
+        for child in token.children or []:
+            if child.type == "image" and not is_local_src(str(child.attrGet("src") or "")):
+                found.append(str(child.attrGet("src")))
+    return found
 
 
 def cited_keys(text: str) -> list[str]:
@@ -185,14 +251,14 @@ def markdown_to_html(text: str | None, doc_id: str = "", citations: Citations | 
     """Render a Markdown field to safe HTML.
 
     `doc_id` prefixes footnote ids so that footnotes of separate fields on one page do not
-    collide. Blank lines inside the result (code blocks) are written as `&#10;` so the HTML
+    collide (passed through `anchor_name`, so it may hold any text). Blank lines inside the result (code blocks) are written as `&#10;` so the HTML
     stays one block for any Markdown processor that later embeds it.
     """
     if not text:
         return Markup("")
     if _plain(text) and not _LIST_START.match(text):
         return Markup(f"<p>{escapeHtml(text)}</p>")
-    env: dict[str, Any] = {"docId": doc_id} if doc_id else {}
+    env: dict[str, Any] = {"docId": anchor_name(doc_id)} if doc_id else {}
     if citations is not None:
         env["citations"] = citations
     html = _parser().render(text, env)

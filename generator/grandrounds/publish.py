@@ -264,6 +264,24 @@ def page_links(root: Path, relatives: Iterable[str]) -> set[str]:
     return used
 
 
+def site_uses(*entries: Any) -> set[str]:
+    """The paths `mkdocs.yml` uses (`extra_css`, `extra_javascript`, `nav`: any nesting of
+    lists and mappings): every string value that is not an address, as a posix path."""
+    used: set[str] = set()
+    stack = list(entries)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += item.values()
+        elif isinstance(item, (list, tuple)):
+            stack += item
+        elif item is not None:
+            text = str(item).split("#", 1)[0].split("?", 1)[0]
+            if text and not _SCHEME.match(text) and not text.startswith("/"):
+                used.add(posixpath.normpath(text))
+    return used
+
+
 def _figure_reals(cases: Iterable[Any], cases_dir: Path) -> set[str]:
     return {os.path.realpath(Path(cases_dir) / f.file) for case in cases for f in case.figures}
 
@@ -310,12 +328,12 @@ def plan(root: Path, files: Iterable[str], *, cases: Iterable[Any], shown: Itera
     used = set(keep) | page_links(root, files)
     result = Plan()
     reported: set[str] = set()
+    shown_root = Path(display_path(root))  # not resolved: a link is named as itself
 
     def report(severity: str, code: str, where: str, message: str, hint: str) -> None:
         if where not in reported:
             reported.add(where)
-            result.findings.append(Finding(severity, code, Problem(display_path(Path(root) / where), 1, 1,
-                                                                   message, hint)))
+            result.findings.append(Finding(severity, code, Problem((shown_root / where).as_posix(), 1, 1, message, hint)))
 
     for relative in files:
         refused = tree.folder_problem(relative) or (tree.link_problem(relative)
