@@ -30,7 +30,6 @@ import os
 import re
 import sys
 import time
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -43,6 +42,7 @@ from markupsafe import Markup
 from . import __version__, cite, render
 from .errors import CaseErrors, Problem, display_path
 from .fsio import atomic_write
+from .images import figure_problem
 from .library import confined_path
 from .load import load_record
 from .markup import markdown_to_text
@@ -236,10 +236,7 @@ def figure_problems(case: Case, cases_dir: Path) -> list[Problem]:
             what = (f"figure file '{figure.file}' not found",
                     f"add it at {display_path(target)} or correct the path (relative to cases/)")
         else:
-            error = _image_error(target)
-            if error:
-                what = (f"figure file '{figure.file}' cannot be read as an image ({error})",
-                        "export it again as PNG, JPEG or SVG")
+            what = figure_problem(target, figure.file)  # the same check as check and build
         if what:
             if raw is None and case.source_path:
                 raw = load_record(Path(case.source_path))
@@ -247,27 +244,6 @@ def figure_problems(case: Case, cases_dir: Path) -> list[Problem]:
             problems.append(Problem(display_path(case.source_path or case.slug), where.line if where else 1,
                                     where.col if where else 1, *what))
     return problems
-
-
-def _image_error(path: Path) -> str | None:
-    """Why the image at `path` cannot be printed, or None: rasters must open in Pillow,
-    SVG must be well-formed XML with an <svg> root."""
-    if path.suffix.lower() == ".svg":
-        try:
-            root = ElementTree.parse(path).getroot()
-        except (ElementTree.ParseError, UnicodeDecodeError, ValueError) as exc:
-            return f"not well-formed SVG: {exc}"
-        return None if root.tag.rsplit("}", 1)[-1] == "svg" else "the XML root is not <svg>"
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            image.verify()
-        with Image.open(path) as image:  # verify() does not decode; load() does
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        return str(exc) or type(exc).__name__
-    return None
 
 
 # --------------------------------------------------------------------------- PDF

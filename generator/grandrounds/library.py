@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 from pydantic import TypeAdapter, ValidationError
 
 from .errors import CaseErrors, Location, Problem, display_path, fail
+from .images import figure_problem
 from .load import RawRecord, load_record, read_text
 from .markup import cited_keys
 from .parallel import map_forked
@@ -87,6 +88,8 @@ def _figure_problems(raw: RawRecord, case: Case, cases_dir: Path) -> list[Proble
             problems.append(_problem(raw, ("figures", i, "file"),
                                      f"figure file '{figure.file}' not found",
                                      f"add it at {display_path(target)} or correct the path (relative to cases/)"))
+        elif (refused := figure_problem(target, figure.file)) is not None:
+            problems.append(_problem(raw, ("figures", i, "file"), *refused))
     for i, item in enumerate(case.investigations):
         if item.figure and item.figure not in ids:
             problems.append(_problem(raw, ("investigations", i, "figure"),

@@ -34,6 +34,9 @@ MAX_LIST_ITEMS = 1_000
 # large clinical photograph or a whole-slide thumbnail; a decompression bomb is far beyond.
 MAX_FIGURE_BYTES = 25 * 1024 * 1024
 MAX_FIGURE_PIXELS = 40_000_000
+# Frames of an animated figure or pages of a TIFF: every frame is decoded when a figure is
+# checked, so a file of thousands of tiny frames must not pass the pixel limit alone.
+MAX_FIGURE_FRAMES = 1_000
 
 # A handout that runs past this many pages is refused (a record near the other limits).
 MAX_HANDOUT_PAGES = 60
