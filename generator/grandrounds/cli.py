@@ -324,7 +324,8 @@ def _handout_names(library: Library) -> set[str]:
     holding only these is adopted)."""
     from .handout import slugify
 
-    names = {"booklet.pdf"} | {f"{case.slug}.pdf" for case in library.cases}
+    stems = {path.stem for path in find_case_files(library.cases_dir)}  # records not named on the command line
+    names = {"booklet.pdf"} | {f"{slug}.pdf" for slug in stems | {case.slug for case in library.cases}}
     return names | {f"booklet-{slugify(s)}.pdf" for case in library.cases for s in case.specialties}
 
 

@@ -37,6 +37,7 @@ from typing import Callable, Iterable, Mapping, Union
 from . import __version__
 from .errors import display_path
 from .fsio import atomic_write, umask
+from .publish import is_record_name
 
 MANIFEST = ".grandrounds-manifest.json"
 """The manifest's name inside an output folder (a dotfile: MkDocs, Jekyll and Hugo skip it)."""
@@ -44,7 +45,6 @@ MANIFEST = ".grandrounds-manifest.json"
 PROJECT_MARKERS = ("mkdocs.yml", "mkdocs.yaml", ".git", "pyproject.toml")
 """Files or folders that make a folder a project root."""
 
-RECORD_SUFFIXES = (".yaml", ".yml")
 SHOWN = 5
 """How many unexpected files a refusal names (the scan stops after one more)."""
 
@@ -75,11 +75,6 @@ def _refusal(path: Path | str, what: str, how: str) -> OutputRefused:
 
 
 # --------------------------------------------------------------------------- where
-
-
-def is_record_name(name: str) -> bool:
-    """A case record's file name (`.yaml`/`.yml`, any letter case)."""
-    return name.lower().endswith(RECORD_SUFFIXES)
 
 
 def project_root(start: Path) -> Path | None:
@@ -285,7 +280,7 @@ def _named(paths: list[str], more: bool) -> str:
 def _scan_refusal(folder: Path, scan: _Scan, command: str) -> OutputRefused | None:
     who = f"`grandrounds {command}`"
     if scan.unexpected:
-        records = [p for p in scan.unexpected if is_record_name(p)]
+        records = [p for p in scan.unexpected if is_record_name(p.rsplit("/", 1)[-1])]
         what = (f"holds case records ({_named(records, False)})" if records
                 else f"holds files that {who} did not write ({_named(scan.unexpected, scan.more)})")
         return _refusal(folder, f"{what}; nothing was written",

@@ -28,6 +28,7 @@ from jinja2 import Environment, StrictUndefined
 
 from . import outdir
 from .fsio import atomic_write, umask
+from .publish import is_record_name
 from .model import RESERVED_IDS, case_json_schema
 
 SCAFFOLD = Path(__file__).resolve().parent / "templates" / "scaffold"
@@ -99,11 +100,11 @@ def _records_in(target: Path, ours: set[str]) -> list[str]:
     if not target.is_dir():
         return []
     names = [p.name for p in sorted(target.iterdir())
-             if outdir.is_record_name(p.name) and not p.name.startswith(".") and p.name != "mkdocs.yaml"]
+             if is_record_name(p.name) and not p.name.startswith(".") and p.name != "mkdocs.yaml"]
     for dirpath, dirnames, filenames in os.walk(target / "cases"):  # links are not followed
         dirnames.sort()
         base = Path(dirpath).relative_to(target).as_posix()
-        names += [f"{base}/{name}" for name in sorted(filenames) if outdir.is_record_name(name)]
+        names += [f"{base}/{name}" for name in sorted(filenames) if is_record_name(name)]
     return [n for n in names if n not in ours][:outdir.SHOWN]
 
 
@@ -160,7 +161,7 @@ def write_new_record(cases_dir: Path, name: str, text: str | bytes, force: bool 
     record whose name differs only in letter case or suffix (`Foo.yaml`, `foo.yml` for
     `foo.yaml`: they collide on macOS and Windows, or give two records one id), nor
     anything that is not a plain file. Raises `ScaffoldError` before writing anything."""
-    if not name or "/" in name or "\\" in name or name in (".", "..") or not outdir.is_record_name(name):
+    if not name or "/" in name or "\\" in name or name in (".", "..") or not is_record_name(name):
         raise ScaffoldError(f"'{name}' cannot name a record; give a file name ending in .yaml")
     if os.path.lexists(cases_dir) and not cases_dir.is_dir():
         raise ScaffoldError(f"{cases_dir} is not a folder; pass --cases with the folder of case records")
@@ -185,4 +186,4 @@ def _same_record_names(cases_dir: Path, name: str) -> list[str]:
         return []
     stem = name.rsplit(".", 1)[0].casefold()
     return sorted(entry for entry in os.listdir(cases_dir)
-                  if outdir.is_record_name(entry) and entry.rsplit(".", 1)[0].casefold() == stem)
+                  if is_record_name(entry) and entry.rsplit(".", 1)[0].casefold() == stem)
