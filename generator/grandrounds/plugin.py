@@ -36,7 +36,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from . import check, cite, feed, metadata, related
+from . import check, cite, feed, metadata, publish, related
 from .errors import CaseErrors, display_path
 from .library import Library, find_case_files
 from .model import Case
@@ -46,7 +46,6 @@ from .render import (BIBLIOGRAPHY_PAGE, LISTING_SLOT, PACKAGE_TEMPLATES, RELATED
 
 log = logging.getLogger("mkdocs.plugins.grandrounds")
 
-SOURCE_SUFFIXES = (".yaml", ".yml", ".bib", ".ris")
 STYLESHEET = "assets/grandrounds.css"
 FONTS_STYLESHEET = "assets/fonts.css"
 PRINT_STYLESHEET = "assets/print.css"  # the printed case page (handouts issue)
@@ -127,6 +126,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         self._feed_key: tuple[Any, ...] | None = None
         self._feed_changed = True
         self._pdf_uris: set[str] = set()  # PDF handouts in the site (citation_pdf_url)
+        self._publish_notes: list[publish.Finding] = []  # left-out files reported last build
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -194,7 +194,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                 raise PluginError("grandrounds check: the case records have errors:\n"
                                   + "\n".join(str(f) for f in errors))
 
-        self._drop_sources(files, config)
+        self._drop_sources(files, config, case_files)
         pages = self._case_markdown(case_files, changed)
         shown = [c for c in self._listed_cases(case_files)
                  if c.status == "published" or self.renderer.options.include_drafts]
@@ -362,18 +362,32 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
             cached = self._rows[path] = (case, listing_row(case, self.renderer.options.teaching_hide))
         return cached[1]
 
-    def _drop_sources(self, files: Files, config: MkDocsConfig) -> None:
-        """Record sources and what only a draft uses are not published."""
-        assert self.library is not None
-        private = {Path(c.references_file) for c in self.library.cases if c.references_file}
-        for case in self.library.cases:
-            if case.status == "draft" and not self.is_serve:
-                private.update((self.library.cases_dir / f.file).resolve() for f in case.figures)
-        for file in list(files):
-            if file.generated_by or not file.abs_src_path:
-                continue
-            if file.src_uri.endswith(SOURCE_SUFFIXES) or Path(file.abs_src_path).resolve() in private:
-                files.remove(file)
+    def _drop_sources(self, files: Files, config: MkDocsConfig, case_files: list[Path]) -> None:
+        """Leave out of the site the docs folder's files that `publish.plan` keeps from
+        readers (record sources, backups, hidden files, figures only unshown drafts use).
+        What it refuses (a link out of the folder) fails `build`; in `serve` it is logged
+        on every rebuild and never copied. Information is logged when it changes."""
+        assert self.library is not None and self.renderer is not None
+        docs = Path(config.docs_dir)
+        written = {f.src_uri: f for f in files if not f.generated_by and f.abs_src_path
+                   and Path(f.abs_src_path).is_relative_to(docs)}
+        shown = [c for c in self.library.cases if c.status == "published" or self.renderer.options.include_drafts]
+        plan = publish.plan(docs, written, cases=self.library.cases, shown=shown, records=case_files,
+                            keep=publish.site_uses(config.extra_css, config.extra_javascript, config.nav),
+                            cases_dir=self.library.cases_dir)
+        for uri in plan.dropped:
+            files.remove(written[uri])
+        if plan.errors and not self.is_serve:
+            raise PluginError("grandrounds: files in the docs folder that cannot be published:\n"
+                              + "\n".join(str(p) for p in plan.errors))
+        notes = [f for f in plan.findings if f.severity != "error"]
+        warn = log.warning if self.config.check_warnings == "warning" else log.info
+        for finding in plan.findings:
+            if finding.severity == "error":
+                log.error(str(finding.problem))
+            elif notes != self._publish_notes:
+                (warn if finding.severity == "warning" else log.info)(str(finding.problem))
+        self._publish_notes = notes
 
     def _case_markdown(self, case_files: list[Path], changed: set[Path]) -> dict[str, tuple[str, Path | None]]:
         """Markdown of every case page: re-rendered where the record changed."""
