@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PNG_1PX, ROOT, article, build_project, read_html, run_cli, write_case
+from conftest import PNG_1PX, ROOT, article, build_project, read_html, run_cli, squash, write_case
 from grandrounds.errors import CaseErrors
 from grandrounds.library import read_case
 from grandrounds.limits import MAX_TEXT_CHARS
@@ -283,3 +283,408 @@ def test_no_javascript_link_anywhere_in_the_site_but_the_colon_page(security_sit
         if page.parent.name == "js-link-colon":
             continue
         assert _javascript_links(read_html(page)) == [], page
+
+
+# --------------------------------------------------------------------------- no stored script
+#
+# Every text field of a record, every id inside it and the file name carry payloads that
+# would be live markup, attributes or script somewhere in the site if one escaping point
+# were missing (HTML, Markdown attr_list `{...}`, footnote ids, attributes, URLs, feed,
+# front matter, JSON-LD). The whole site is built and every page, the feed and the search
+# index are checked.
+
+MARKER = "PWN"
+PAYLOADS = [
+    '"><img src=x onerror=alert("PWN1")>',
+    "'><svg onload=alert('PWN2')>",
+    '{: onclick=alert("PWN3") }',
+    'x { #y onmouseover=alert("PWN4") }',
+    '[PWN5](javascript:alert(5)){onclick=alert("PWN5")} and [PWN5b](<javascript:alert(5)>)',
+    '![PWN6](x.png){onerror=alert("PWN6")} ![PWN6b](javascript:alert(6))',
+    '<script>alert("PWN7")</script>',
+    '</textarea></script><script>alert("PWN8")</script>',
+    'javascript:alert("PWN9")',
+    '*{onclick=alert(PWN10)}* _x_{: onclick=alert(PWN10) }',
+    '<a href="javascript:alert(11)" onclick="alert(11)">PWN11</a>',
+    '`{onclick=alert(12)}`PWN12 \\{onclick=alert(12)\\}',
+    '[PWN13][r]\n\n[r]: javascript:alert(13)',
+    '<details open ontoggle=alert("PWN14")>',
+    '&lt;img src=x onerror=alert("PWN15")&gt; &#60;b onclick=alert(15)&#62;',
+]
+HOSTILE_IDS = [
+    'x"><img src=x onerror=alert("PWN-id1")>',
+    "x'><svg/onload=alert('PWN-id2')>",
+    "x){autofocus onfocus=alert('PWN-id3')}",
+    "#x?y%z {onclick=alert(PWN-id4)}",
+    "Smith2010:abc/10.1000/xyz<b>",
+]
+
+
+def hostile_record(text: str, ids: list[str]) -> dict:
+    """A record whose every free-text field holds `text` and whose figure, table and
+    reference ids are the hostile `ids` (a reference with the last id is cited)."""
+    cited = "Smith:2010/x?y#z&<b>"
+    return {
+        "title": f"Title {text}", "type": "case-report", "date": "2020-01",
+        "authors": [{"name": text, "affiliation": text, "corresponding": True}],
+        "specialties": [text, "dermatology"], "tags": [text], "keywords": [text],
+        "codes": [{"system": "ICD-10", "code": text, "label": text}],
+        "patients": [{"label": text, "age": 30, "sex": "female", "species": text}],
+        "abstract": {"background": f"{text} [@{cited}]", "diagnosis": text},
+        "introduction": text, "presentation": f"{text}\n\n{text}[^n]\n\n[^n]: {text}",
+        "timeline": [{"when": text, "event": text}],
+        "investigations": [{"name": text, "result": text, "unit": text, "reference_range": text,
+                            "when": text, "figure": ids[0]}],
+        "diagnosis": {"final": text, "differential": [text], "reasoning": text},
+        "management": [{"intervention": text, "route": text, "dose": text, "frequency": text,
+                        "duration": text, "response": text}],
+        "outcome": text, "discussion": text, "learning_points": [text], "patient_perspective": text,
+        "figures": [{"id": i, "label": text, "file": "figures/x.png", "caption": text, "alt": text}
+                    for i in ids],
+        "tables": [{"id": i, "label": text, "caption": text,
+                    "content": f"| a | b |\n|---|---|\n| {text.replace('|', '/')} | x[^t] |\n\n[^t]: {text}"}
+                   for i in ids],
+        "references": [{"id": i, "type": "article-journal", "title": text,
+                        "author": [{"family": text, "given": text}], "container-title": text,
+                        "URL": f"javascript:alert('{MARKER}')", "DOI": text, "publisher": text,
+                        "volume": text, "page": text, "issued": {"date-parts": [[2020]]}}
+                       for i in [*ids, cited]],
+        "abbreviations": {text: text},
+        "acknowledgements": text, "funding": [{"funder": text, "award": [text]}],
+        "competing_interests": text, "author_contributions": text, "data_availability": text,
+        "ethics_approval": text, "consent": {"obtained": True, "by": "patient", "statement": text},
+        "license": text,
+        "source": {"id": ids[0], "title": text, "URL": f"javascript:alert('{MARKER}')", "DOI": text,
+                   "author": [{"literal": text}], "container-title": text},
+    }
+
+
+def _prepare_hostile_site(project: Path) -> None:
+    (project / "cases" / "figures" / "x.png").write_bytes(PNG_1PX)
+    for n, text in enumerate(PAYLOADS):
+        record = hostile_record(text, HOSTILE_IDS)
+        (project / "cases" / f"hostile-{n}.yaml").write_text(json.dumps(record, indent=1), encoding="utf-8")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  - grandrounds:\n", "  - grandrounds:\n      check_warnings: info\n      care_table: true\n"),
+        encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    return build_project(tmp_path_factory.mktemp("hostile"), _prepare_hostile_site)
+
+
+_URL_ATTRS = ("href", "src", "action", "formaction", "xlink:href", "poster", "data", "srcset", "background")
+
+
+def _live_problems(page: Path) -> list[str]:
+    """What in a built page an author's text could have made live."""
+    found = []
+    for node in read_html(page).iter():
+        for name, value in node.attrs.items():
+            if name.startswith("on"):
+                found.append(f"<{node.tag} {name}={value!r}>")
+            if MARKER in name:
+                found.append(f"<{node.tag}> attribute named {name!r}")
+            url = re.sub(r"[\x00-\x20]", "", value or "").lower()
+            if name in _URL_ATTRS and url.startswith(("javascript:", "vbscript:", "data:text")):
+                found.append(f"<{node.tag} {name}={value!r}>")
+        if node.tag in ("iframe", "object", "embed", "base", "frame", "frameset"):
+            found.append(f"<{node.tag}> element")
+        if node.tag == "script" and node.get("type") != "application/ld+json":
+            src = node.get("src") or ""
+            if MARKER in node.text() or "alert(" in node.text() or (src and "assets/" not in src):
+                found.append(f"<script src={src!r}> {node.text()[:80]!r}")
+        if node.tag == "script" and node.get("type") == "application/ld+json":
+            text = node.text()
+            json.loads(text)
+            if "<" in text or ">" in text:
+                found.append("raw < or > in JSON-LD")
+        if node.tag == "meta" and (node.get("http-equiv") or "").lower() == "refresh":
+            found.append("<meta http-equiv=refresh>")
+    return found
+
+
+def test_hostile_text_and_ids_are_never_live_anywhere_in_the_site(hostile_site):
+    pages = list(hostile_site.rglob("*.html"))
+    assert len(pages) > len(PAYLOADS)
+    problems = {str(p.relative_to(hostile_site)): _live_problems(p) for p in pages}
+    assert {p: f for p, f in problems.items() if f} == {}
+
+
+def test_hostile_text_is_shown_as_text_on_the_case_page(hostile_site):
+    for n, text in enumerate(PAYLOADS):
+        body = article(read_html(hostile_site / f"hostile-{n}" / "index.html"))
+        assert body.find("h1").squashed() == squash(f"Title {text}"), n
+        outcome = body.find(id="outcome")
+        assert outcome is not None, n
+        if "<" in text and "&" not in text:
+            assert text.split("\n")[0][:20] in body.text(), n  # shown literally, not parsed
+
+
+def test_hostile_ids_become_distinct_safe_anchors(hostile_site):
+    body = article(read_html(hostile_site / "hostile-0" / "index.html"))
+    ids = [node.get("id") for node in body.iter() if node.get("id")]
+    assert all(re.fullmatch(r"[A-Za-z0-9_:-]+", i) for i in ids), [i for i in ids if not re.fullmatch(r"[A-Za-z0-9_:-]+", i)]
+    figures = [i for i in ids if i.startswith("figure-")]
+    tables = [i for i in ids if i.startswith("table-")]
+    refs = [i for i in ids if i.startswith("ref-")]
+    assert len(set(figures)) == len(HOSTILE_IDS) and len(set(tables)) == len(HOSTILE_IDS)
+    assert len(set(refs)) == len(HOSTILE_IDS) + 1
+    # every in-page link reaches an element of the page (citations, figures, footnotes)
+    targets = set(ids)
+    links = [a.get("href")[1:] for a in body.find_all("a") if (a.get("href") or "").startswith("#")]
+    assert links and [t for t in links if t not in targets] == []
+
+
+def test_hostile_feed_search_index_and_front_matter_stay_well_formed(hostile_site):
+    import xml.etree.ElementTree as ET
+
+    feed = ET.parse(hostile_site / "feed.xml").getroot()
+    titles = [e.text for e in feed.iter("{http://www.w3.org/2005/Atom}title")]
+    assert any(t and t.startswith("Title ") for t in titles)
+    index = json.loads((hostile_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert index["docs"]
+    for n, text in enumerate(PAYLOADS):  # the page title came from front matter, not the file name
+        title = read_html(hostile_site / f"hostile-{n}" / "index.html").find("title").squashed()
+        assert title.startswith("Title "), (n, title)
+
+
+# --------------------------------------------------------------------------- ids from file names
+
+BAD_STEMS = [
+    "x){autofocus onfocus=alert(1)}", "{onclick=alert(1)}", "a b", "x#y", "x?y", "100%", "caf\u00e9",
+    "x\u202egpj.exe", "x\u200by", "-x", "_x", "x\x1b[31my", 'x"y', "x<y>", "x'y", "x&y", "x:y", "x=y",
+]
+
+
+def _check_lines(capsys) -> tuple[int, str]:
+    code, out, err = run_cli(capsys, "check")
+    assert "Traceback" not in out + err
+    return code, out + err
+
+
+@pytest.mark.parametrize("stem", BAD_STEMS)
+def test_file_name_that_is_no_valid_id_is_refused_at_line_1(site, capsys, stem):
+    (site / "cases" / f"{stem}.yaml").write_text("title: X\nabstract: Y\n", encoding="utf-8")
+    code, out = _check_lines(capsys)
+    assert code == 1
+    (line,) = [l for l in out.splitlines() if ": error: " in l]
+    assert line.startswith("cases/") and ".yaml:1:1: error: " in line
+    assert "the file name gives the case id" in line and "is not valid" in line
+    assert line.endswith("rename the file (letters, digits, '-', '_' or '.'), or set `id:` in the record")
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", out)  # shown escaped
+
+
+@pytest.mark.parametrize("stem", ["x){autofocus onfocus=alert(1)}", "a b", "caf\u00e9"])
+def test_file_name_that_is_no_valid_id_passes_with_an_id(site, capsys, stem):
+    (site / "cases" / f"{stem}.yaml").write_text("title: X\nabstract: Y\nid: fine-id\n", encoding="utf-8")
+    code, out = _check_lines(capsys)
+    assert ": error: " not in out
+
+
+GENERATED_NAMES = ["feed.xml", "sitemap.xml", "404.html", "index.html", "Sitemap.XML.gz", "robots.txt",
+                   "x.json", "notes.PDF", "a.b.htm", "x.svg", "Index", "TAGS", "Cite", "handouts",
+                   "CNAME", "assets", "con", "nul.txt", "Com1", "x."]
+
+
+@pytest.mark.parametrize("name", GENERATED_NAMES)
+def test_id_naming_a_generated_or_host_file_is_refused(site, capsys, name):
+    write_case(site, "x", f"""
+        title: X
+        abstract: Y
+        id: "{name}"
+    """)
+    code, out = _check_lines(capsys)
+    assert code == 1
+    (line,) = [l for l in out.splitlines() if ": error: " in l]
+    assert line.startswith("cases/x.yaml:3:5: error: ") and f"case id '{name}'" in line
+
+
+@pytest.mark.parametrize("name", [n for n in GENERATED_NAMES if n not in ("x.",)])
+def test_file_name_naming_a_generated_or_host_file_is_refused(site, capsys, name):
+    (site / "cases" / f"{name}.yaml").write_text("title: X\nabstract: Y\n", encoding="utf-8")
+    code, out = _check_lines(capsys)
+    assert code == 1
+    (line,) = [l for l in out.splitlines() if ": error: " in l]
+    assert line.startswith(f"cases/{name}.yaml:1:1: error: ") and f"'{name}'" in line
+
+
+@pytest.mark.parametrize("name", ["smith.2010", "case-1_a", "A1", "x.v2", "dah-sle-msc", "x" * 100])
+def test_ordinary_ids_stay_valid(site, capsys, name):
+    write_case(site, name, "title: X\nabstract: Y\n")
+    write_case(site, "other", f"title: X\nabstract: Y\nid: other-{name[:50]}\n")
+    code, out = _check_lines(capsys)
+    assert ": error: " not in out
+
+
+def test_id_over_the_length_limit_is_refused(site, capsys):
+    write_case(site, "x", "title: X\nabstract: Y\nid: " + "a" * 101 + "\n")
+    code, out = _check_lines(capsys)
+    assert code == 1 and "over the 100-character limit" in out
+
+
+def test_ids_differing_only_in_case_are_refused_naming_both_files(site, capsys):
+    write_case(site, "kawasaki", "title: A\nabstract: Y\n")
+    write_case(site, "other", "title: B\nabstract: Y\nid: Kawasaki\n")
+    code, out = _check_lines(capsys)
+    assert code == 1
+    (line,) = [l for l in out.splitlines() if ": error: " in l]
+    assert line.startswith("cases/other.yaml:3:1: error: ")
+    assert "case id 'Kawasaki' differs from 'kawasaki' of cases/kawasaki.yaml only in letter case" in line
+
+
+def test_file_names_differing_only_in_case_are_refused(site, capsys):
+    write_case(site, "Lupus", "title: A\nabstract: Y\n")
+    write_case(site, "lupus", "title: B\nabstract: Y\n")
+    code, out = _check_lines(capsys)
+    assert code == 1
+    (line,) = [l for l in out.splitlines() if ": error: " in l]
+    assert "cases/Lupus.yaml" in line and "cases/lupus.yaml" in line
+
+
+def _build(project: Path, prepare) -> tuple[int, str]:
+    from conftest import copy_project, run_mkdocs
+
+    copy_project(project)
+    prepare(project)
+    result = run_mkdocs(project)
+    return result.returncode, result.stdout
+
+
+@pytest.mark.parametrize("name", ["x){autofocus onfocus=alert(1)}", "feed.xml", "404.html", "Index.HTML"])
+def test_build_with_a_hostile_or_generated_file_name_fails_cleanly(tmp_path, name):
+    def prepare(project: Path) -> None:
+        write_case(project, f"{name}.yaml", "title: X\nabstract: Y\nspecialties: [a]\n")
+    code, out = _build(tmp_path, prepare)
+    assert code == 1
+    assert "Traceback" not in out and "FileExistsError" not in out and "IsADirectoryError" not in out
+    assert f"cases/{name}.yaml:1:1: " in out
+    assert not (tmp_path / "site" / name).exists()
+
+
+def test_build_with_ids_differing_only_in_case_fails(tmp_path):
+    def prepare(project: Path) -> None:
+        write_case(project, "lupus-a", "title: X\nabstract: Y\nid: Lupus\n")
+        write_case(project, "lupus-b", "title: X\nabstract: Y\nid: lupus\n")
+    code, out = _build(tmp_path, prepare)
+    assert code == 1 and "only in letter case" in out and "Traceback" not in out
+
+
+# --------------------------------------------------------------------------- anchors from ids
+
+
+def test_anchor_keeps_safe_ids_and_maps_others_to_distinct_safe_names():
+    from grandrounds.markup import anchor
+
+    assert anchor("ref", "dalmau2007") == "ref-dalmau2007"
+    assert anchor("figure", "Fever_Curve-2") == "figure-Fever_Curve-2"
+    hostile = ['x"><img src=x onerror=alert(1)>', "x'><img>", "Smith2010:abc", "10.1000/xyz",
+               "a b", "a  b", "A B", "", "é", "\u202e", "x" * 65, "x" * 66, 12]
+    anchors = [anchor("ref", h) for h in hostile]
+    assert all(re.fullmatch(r"ref-[A-Za-z0-9_-]+", a) for a in anchors), anchors
+    assert len(set(anchors)) == len(anchors)
+    assert anchor("ref", "Smith2010:abc").startswith("ref-smith2010-abc-")
+
+
+def test_footnote_ids_of_a_hostile_doc_id_are_safe():
+    from grandrounds.markup import markdown_to_html
+
+    html = str(markdown_to_html("x[^1]\n\n[^1]: note", 'table-"><img src=x onerror=alert(1)>'))
+    assert "<img" not in html and " onerror=" not in html
+    assert re.findall(r'id="(fn[^"]*)"', html) and all(
+        re.fullmatch(r"fn(ref)?-[A-Za-z0-9_-]+-1", i) for i in re.findall(r'id="(fn[^"]*)"', html))
+    assert str(markdown_to_html("x[^1]\n\n[^1]: note", "abstract-case_presentation")).count(
+        'id="fn-abstract-case_presentation-1"') == 1  # safe doc ids unchanged
+
+
+# --------------------------------------------------------------------------- control characters
+
+
+CONTROL_VALUES = {
+    "form feed": ("\\f", "U+000C"), "NUL": ("\\0", "U+0000"), "DEL": ("\\x7f", "U+007F"),
+    "escape sequence": ("\\e[2J\\e[31m", "U+001B"), "C1": ("\\x9b", "U+009B"),
+    "non-character": ("\\uFFFE", "U+FFFE"), "plane non-character": ("\\U0010FFFF", "U+10FFFF"),
+    "bell": ("\\a", "U+0007"), "vertical tab": ("\\v", "U+000B"),
+}
+
+
+@pytest.mark.parametrize("field,prefix", [("title", "title: "), ("abstract", "abstract: "),
+                                          ("tags", "tags: [a, ")])
+@pytest.mark.parametrize("kind", list(CONTROL_VALUES))
+def test_control_character_in_a_record_is_refused_at_the_character(site, capsys, kind, field, prefix):
+    escape, code_point = CONTROL_VALUES[kind]
+    lines = {"title": "title: X", "abstract": "abstract: Y", "tags": "tags: [a]"}
+    value = f'"ok {escape} z"'
+    lines[field] = prefix + value + ("]" if field == "tags" else "")
+    path = site / "cases" / "x.yaml"
+    path.write_text("\n".join(lines.values()) + "\n", encoding="utf-8")
+    row = list(lines).index(field) + 1
+    column = len(prefix) + len('"ok ') + 1
+    found = problems_of(path)
+    assert len(found) == 1
+    assert found[0].startswith(f"cases/x.yaml:{row}:{column}: {field}{'[1]' if field == 'tags' else ''}: ")
+    assert f"({code_point}) is not allowed in text" in found[0]
+    code, out = _check_lines(capsys)
+    assert code == 1 and not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", out)
+
+
+def test_raw_control_character_in_the_file_is_refused_with_its_location(site):
+    path = site / "cases" / "x.yaml"
+    path.write_bytes("title: Caf\u00e9 X\nabstract: a\x0cb\n".encode("utf-8"))
+    assert problems_of(path) == ["cases/x.yaml:2:12: form feed (U+000C) is not allowed in a record; "
+                                 "delete it (it is invisible in most editors; retype the text around it)"]
+
+
+def test_control_character_in_a_key_is_shown_escaped(site, capsys):
+    path = site / "cases" / "x.yaml"
+    path.write_text('title: X\nabstract: Y\n"k\\e[2J": 1\n"k\\e[2J": 2\n', encoding="utf-8")
+    found = problems_of(path)
+    assert len(found) == 1 and "\x1b" not in found[0] and "\\x1b[2J" in found[0]
+
+
+def test_windows_line_ends_are_fine_and_normalised(site):
+    path = site / "cases" / "x.yaml"
+    path.write_bytes(b'title: "A\\r\\nB"\r\nabstract: |\r\n  one\r\n  two\r\ndiscussion: "x\\ry"\r\n')
+    case = read_case(path, Path("cases"))
+    assert case.title == "A\nB" and case.abstract == "one\ntwo\n" and case.discussion == "x\ny"
+
+
+@pytest.mark.parametrize("nesting", ["flow", "block", "mapping", "mixed"])
+def test_deep_nesting_is_refused_quickly_with_a_location(site, nesting):
+    depth = 100_000
+    body = {"flow": "tags: " + "[" * depth + "]" * depth,
+            "block": "tags:\n  " + "- " * depth + "x",
+            "mapping": "tags: " + "{a: " * depth + "1" + "}" * depth,
+            "mixed": "tags:\n  " + "- " * 600 + "[" * 600 + "]" * 600}[nesting]
+    path = site / "cases" / "x.yaml"
+    path.write_text("title: X\nabstract: Y\n" + body + "\n", encoding="utf-8")
+    assert path.stat().st_size < MAX_BYTES
+    start = time.perf_counter()
+    found = problems_of(path)
+    assert time.perf_counter() - start < 2
+    assert len(found) == 1 and re.match(r"cases/x\.yaml:[34]:\d+: nested more than 20 levels deep; ", found[0])
+
+
+@pytest.mark.parametrize("depth", [19, 20, 21, 500, 999])
+def test_nesting_at_and_past_the_limit(site, depth):
+    path = site / "cases" / "x.yaml"
+    path.write_text("title: X\nabstract: Y\nx: " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+    raw_ok = depth < 20  # the mapping is level 0, `x`'s list level 1
+    if raw_ok:
+        assert load_record(path).data["title"] == "X"
+    else:
+        assert "nested more than 20 levels deep" in problems_of(path)[0]
+
+
+def _prepare_control_site(project: Path) -> None:
+    write_case(project, "ctl", 'title: "Rash\\fX"\nabstract: "Y\\e[31m"\nspecialties: [a]\n')
+
+
+def test_build_with_control_characters_fails_with_locations(tmp_path):
+    code, out = _build(tmp_path, _prepare_control_site)
+    assert code == 1 and "Traceback" not in out
+    assert "cases/ctl.yaml:1:13: title: form feed (U+000C)" in out
+    assert "cases/ctl.yaml:2:13: abstract: escape (U+001B)" in out
+    assert "\x1b" not in out and "\x0c" not in out

@@ -23,7 +23,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import bibliography, cite, refio, related
-from .markup import (Citations, escape_markdown, markdown_to_html, markdown_to_inline_html,
+from .markup import (Citations, anchor, escape_markdown, markdown_to_html, markdown_to_inline_html,
                      markdown_to_text)
 from .model import Case, Patient
 
@@ -314,6 +314,7 @@ class Renderer:
         self._citer_links: dict[Any, str] = {}  # bibliography: Citer -> its "cited by" link
         self.env.filters.update(md=_md_filter, mdi=_mdi_filter, mdtext=escape_markdown, meta=meta_value,
                                 no_blank_lines=no_blank_lines)
+        self.env.globals["anchor"] = anchor  # a record's ids as HTML ids (markup.anchor)
 
     @cached_property
     def template_paths(self) -> list[Path]:
@@ -404,7 +405,8 @@ class Renderer:
             for citer in entry.cited_by:
                 if citer not in links:
                     href = relative_url(page_url(f"{citer.case_id}.md", self.options.directory_urls), here)
-                    links[citer] = str(Markup('<a href="{}#ref-{}">{}</a>').format(href, citer.ref_id, citer.case_title))
+                    links[citer] = str(Markup('<a href="{}#{}">{}</a>').format(href, anchor("ref", citer.ref_id),
+                                                                              citer.case_title))
             cited_by = Markup("; ".join(links[c] for c in entry.cited_by))
             formatted.append((entry, cached[1], cited_by))
         # keep only what is in use (serve edits replace items and titles)
