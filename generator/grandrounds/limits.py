@@ -22,6 +22,11 @@ MAX_YAML_NODES = 200_000
 # anything recurses over it.
 MAX_DEPTH = 20
 
+# Inline Markdown (emphasis, strikethrough, super/subscript) nested deeper than this prints its
+# markers as text (markup.py). markdown-it already stops block nesting (quotes, lists) at 20;
+# unbounded emphasis nesting made Material's search indexer quadratic (96 s for 100,000 `*`).
+MAX_MARKDOWN_NESTING = 20
+
 # Characters in one text value (a whole Markdown field included). The longest field of the
 # ten real case reports in the shared corpus is about 12,000 characters.
 MAX_TEXT_CHARS = 100_000

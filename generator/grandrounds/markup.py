@@ -27,6 +27,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
+from .limits import MAX_MARKDOWN_NESTING
+
 
 _CITATION = re.compile(r"\[(@[^\[\]\n]+)\]")
 _CITED_ITEM = re.compile(r"\s*@([A-Za-z0-9_][\w:.#$%&+?<>~/-]*)\s*(?:,\s*(.*?))?\s*\Z")
@@ -187,7 +189,37 @@ def _parser() -> MarkdownIt:
     md.inline.ruler.before("link", "citation", _citation_rule)
     md.add_render_rule("citation", _render_citation)
     md.add_render_rule("image", _render_image)
+    md.core.ruler.push("cap_inline_nesting", _cap_inline_nesting)
     return md
+
+
+def _cap_inline_nesting(state: Any) -> None:
+    """Emphasis, strikethrough and the like nested deeper than `MAX_MARKDOWN_NESTING` print
+    their markers as text instead of opening more elements.
+
+    markdown-it bounds block nesting (quotes, lists) at 20 but not the emphasis it pairs up
+    afterwards: `'*' * 50000 + 'x' + '*' * 50000` became 25,000 nested `<em>`/`<strong>`, and
+    every later HTML walk that keeps a stack of open elements (Material's search indexer took
+    96 s) paid for the depth at every tag. A real text never nests inline markup this deep."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        depth = 0
+        dropped: list[bool] = []
+        for token in block.children:
+            if token.nesting == 1:
+                depth += 1
+                dropped.append(depth > MAX_MARKDOWN_NESTING)
+                if dropped[-1]:
+                    _as_text(token)
+            elif token.nesting == -1 and dropped:
+                depth -= 1
+                if dropped.pop():
+                    _as_text(token)
+
+
+def _as_text(token: Any) -> None:
+    token.type, token.tag, token.nesting, token.content = "text", "", 0, token.markup
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
