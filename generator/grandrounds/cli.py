@@ -65,6 +65,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"grandrounds: no such file or folder: {name}", file=sys.stderr)
     if missing:
         return EXIT_USAGE
+    not_stripped: set[Path] = set()  # a figure whose metadata cannot be removed losslessly fails the run
     if args.strip_exif:
         for case in library.cases:
             for figure in case.figures:
@@ -73,8 +74,11 @@ def cmd_check(args: argparse.Namespace) -> int:
                     if check.image_metadata(target) and check.strip_metadata(target):
                         print(f"stripped metadata from {display_path(target)}", file=sys.stderr)
                 except (OSError, ValueError) as exc:
-                    print(f"{display_path(target)}:1:1: cannot strip metadata ({exc}); "
-                          "re-export the image without metadata", file=sys.stderr)
+                    if target not in not_stripped:
+                        print(f"{display_path(target)}:1:1: its metadata cannot be removed without changing the "
+                              f"image ({exc}); re-export the image without metadata (the file is unchanged)",
+                              file=sys.stderr)
+                    not_stripped.add(target)
     checker = check.Checker(privacy="error" if args.privacy_errors else "warning")
     findings = checker.run(library)
     shown = [f for f in findings if f.severity != "info" or args.info]
@@ -92,7 +96,7 @@ def cmd_check(args: argparse.Namespace) -> int:
               f"{counts['info']} information{'' if args.info or not counts['info'] else ' (shown with --info)'}",
               file=sys.stderr)
     print(f"{_plural(count, 'record')} checked, {_plural(counts['error'], 'problem')}", file=sys.stderr)
-    failed = counts["error"] or (args.strict and counts["warning"])
+    failed = counts["error"] or (args.strict and counts["warning"]) or not_stripped
     return EXIT_PROBLEMS if failed else EXIT_OK
 
 

@@ -77,7 +77,7 @@ def _file_verdict(path: Path) -> tuple[str, str] | None:
 @lru_cache(maxsize=1024)
 def _verdict(path: str, mtime_ns: int, size: int, inode: int) -> tuple[str, str] | None:
     if size > MAX_FIGURE_BYTES:
-        return (f"is {size / 1024 / 1024:.1f} MB, over the {MAX_FIGURE_BYTES // (1024 * 1024)} MB limit for a figure",
+        return (f"is {size:,} bytes, over the {MAX_FIGURE_BYTES:,}-byte limit for a figure",
                 "export it smaller (lower resolution or more compression)")
     target = Path(path)
     if target.suffix.lower() == ".svg":
@@ -246,7 +246,8 @@ def _verify_same_content(old: bytes, new: bytes) -> None:
     Orientation as `old`."""
     try:
         with open_raster(old) as before, open_raster(new) as after:
-            same = _frames_equal(before, after) and _kept_properties(before) == _kept_properties(after)
+            # properties first: loading a one-page TIFF applies and drops its Orientation
+            same = _kept_properties(before) == _kept_properties(after) and _frames_equal(before, after)
     except Exception as exc:  # the rewritten file does not decode: never write it
         raise StripRefused(f"the stripped image would not decode ({_reason(exc)})") from None
     if not same:
@@ -256,7 +257,6 @@ def _verify_same_content(old: bytes, new: bytes) -> None:
 def _kept_properties(image: Any) -> tuple:
     """What stripping must keep besides the pixels: ICC profile, resolution (as stored:
     Pillow invents 72 dpi for a JPEG with EXIF but no resolution) and Orientation."""
-    image.seek(0)
     exif = image.getexif()
     stored_dpi = None if image.format == "JPEG" else image.info.get("dpi")
     return (image.info.get("icc_profile"), stored_dpi, image.info.get("jfif_unit"), image.info.get("jfif_density"),
@@ -297,13 +297,17 @@ def _exif_pass(raw: bytes) -> _Pass:
 
     prefix = b"Exif\x00\x00" if raw.startswith(b"Exif\x00\x00") else b""
     try:
-        exif = Image.Exif()
-        exif.load(raw)
-        base, sub = dict(exif), exif.get_ifd(_EXIF_IFD)
-        thumbnail = exif.get_ifd(ExifTags.IFD.IFD1)
+        with warnings.catch_warnings(record=True) as complaints:
+            warnings.simplefilter("always")  # Pillow warns, and reads nothing, on a corrupt block
+            exif = Image.Exif()
+            exif.load(raw)
+            base, sub = dict(exif), exif.get_ifd(_EXIF_IFD)
+            thumbnail = exif.get_ifd(ExifTags.IFD.IFD1)
+        if complaints:
+            raise ValueError(str(complaints[0].message))
     except Exception:
-        return _Pass(raw, ["unreadable EXIF block"], "its EXIF block cannot be read, so the Orientation "
-                                                     "could not be kept; re-export the image without metadata")
+        return _Pass(raw, ["unreadable EXIF block"], "its EXIF block cannot be read, so its Orientation "
+                                                     "could not be kept")
     kinds = [_EXIF_NAMES.get(tag, "other EXIF tags") for tag in base if tag not in _EXIF_KEEP | {_EXIF_IFD}]
     kinds += [_EXIF_NAMES.get(tag, "other EXIF tags") for tag in sub if tag not in _EXIF_IFD_KEEP]
     kinds += ["thumbnail"] if thumbnail else []
@@ -504,7 +508,7 @@ _TIFF_NAMES = {269: "document name", 270: "description", 271: "device make", 272
                285: "page name", 305: "software", 306: "date", 315: "artist", 316: "host computer",
                33432: "copyright", 700: "XMP", 33723: "IPTC", 34377: "Photoshop data",
                34665: "EXIF data", 34853: "GPS position", 37724: "Photoshop layers",
-               42016: "image id", 50341: "print settings"}
+               42016: "image id", 50341: "print settings", 330: "sub-images"}
 _TIFF_UNSUPPORTED = {330: "sub-IFDs", 513: "an old-style JPEG stream", 514: "an old-style JPEG stream"}
 _TIFF_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 
@@ -524,12 +528,12 @@ def _tiff_pass(data: bytes, rebuild: bool) -> _Pass:
     magic = struct.unpack(order + "H", data[2:4])[0]
     if magic == 43:
         return _Pass(data, ["metadata of a BigTIFF, which this tool cannot inspect"],
-                     "this is a BigTIFF, which this tool cannot edit; re-export it as PNG or TIFF")
+                     "it is a BigTIFF, which this tool cannot edit")
     if magic != 42:
         raise ValueError("not a TIFF file")
     pages = _tiff_pages(data, order)
     kinds = [_TIFF_NAMES.get(e.tag, "other TIFF tags") for page in pages for e in page
-             if e.tag not in _TIFF_KEEP and e.tag not in _TIFF_UNSUPPORTED]
+             if e.tag not in _TIFF_KEEP and e.tag not in (513, 514)]  # old-style JPEG: image data
     if not kinds:
         return _Pass(data)
     kinds = list(dict.fromkeys(kinds))
@@ -576,15 +580,15 @@ def _tiff_refusal(pages: list[list[_Entry]], order: str) -> str | None:
         tags = {e.tag: e for e in page}
         for tag, what in _TIFF_UNSUPPORTED.items():
             if tag in tags:
-                return f"this TIFF holds {what}, which cannot be kept losslessly; re-export it as PNG or TIFF"
+                return f"the TIFF holds {what}, which this tool cannot copy"
         if any(e.kind not in _TIFF_TYPE_SIZES for e in page):
-            return "this TIFF uses a value type this tool does not know; re-export it as PNG"
+            return "the TIFF uses a value type this tool does not know"
         if 259 in tags and tags[259].kind == 3 and _tiff_numbers(tags[259], order)[:1] == [6]:
-            return "this TIFF uses old-style JPEG compression; re-export it as PNG or TIFF"
+            return "the TIFF uses old-style JPEG compression, which this tool cannot copy"
         data_tags = (324, 325) if 324 in tags else (273, 279)
         if not all(t in tags and tags[t].kind in (3, 4) for t in data_tags) \
                 or tags[data_tags[0]].count != tags[data_tags[1]].count:
-            return "this TIFF's image data is laid out in a way this tool does not copy; re-export it"
+            return "the TIFF's image data is laid out in a way this tool does not copy"
     return None
 
 

@@ -39,7 +39,7 @@ from mkdocs.structure.pages import Page
 from . import check, cite, feed, metadata, publish, related
 from .errors import CaseErrors, display_path
 from .library import Library, find_case_files
-from .model import Case
+from .model import Case, error_page_slug
 from . import bibliography
 from .render import (BIBLIOGRAPHY_PAGE, LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT, TAGS_PAGE, Renderer, RenderOptions, Row,
                      all_tags, case_features, display_name, listing_row, page_url, tag_anchor)
@@ -422,7 +422,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                 uri, text = self._case_pages[path]
                 pages[uri] = (text, path)
             elif errors is not None:
-                uri, last = self._case_pages.get(path, (f"{path.stem}.md", None))
+                uri, last = self._case_pages.get(path, (f"{error_page_slug(path)}.md", None))
                 message = "\n".join(str(p) for p in errors.problems)
                 if last:
                     pages[uri] = (self.renderer.with_error_banner(last, message), path)
