@@ -310,6 +310,7 @@ PAYLOADS = [
     '[PWN13][r]\n\n[r]: javascript:alert(13)',
     '<details open ontoggle=alert("PWN14")>',
     '&lt;img src=x onerror=alert("PWN15")&gt; &#60;b onclick=alert(15)&#62;',
+    'PWN16 line\u2028sep\u2029para\ufeffbom\u200bzw \u202eevil\u2066 title: x\n---\n<script>alert(16)</script>',
 ]
 HOSTILE_IDS = [
     'x"><img src=x onerror=alert("PWN-id1")>',
@@ -688,3 +689,12 @@ def test_build_with_control_characters_fails_with_locations(tmp_path):
     assert "cases/ctl.yaml:1:13: title: form feed (U+000C)" in out
     assert "cases/ctl.yaml:2:13: abstract: escape (U+001B)" in out
     assert "\x1b" not in out and "\x0c" not in out
+
+
+@pytest.mark.parametrize("stem,slug", [("dah-sle-msc", "dah-sle-msc"), ("feed.xml", None), ("404.html", None),
+                                       ("x){autofocus onfocus=alert(1)}", None), ("index", None)])
+def test_serve_error_page_of_a_record_never_collides_or_carries_its_file_name(stem, slug):
+    from grandrounds.model import error_page_slug
+
+    made = error_page_slug(Path("cases") / f"{stem}.yaml")
+    assert made == slug if slug else (made.startswith("error-") and re.fullmatch(r"[a-z0-9-]+", made))

@@ -101,6 +101,15 @@ def case_id_problem(value: str) -> str | None:
     return None
 
 
+def error_page_slug(path: Path) -> str:
+    """The slug of the page `serve` shows for a record that has never built: its file name
+    stem when that is a valid case id, else `error-` and a safe name made from it (a file
+    named `feed.xml.yaml` must not make a page that collides with the feed)."""
+    from .markup import anchor
+
+    return path.stem if case_id_problem(path.stem) is None else anchor("error", path.stem)
+
+
 class _Strict(BaseModel):
     """Base of every record part: unknown keys are errors."""
 

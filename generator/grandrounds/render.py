@@ -252,13 +252,16 @@ def front_matter(meta: dict[str, Any]) -> Markup:
 def meta_value(value: Any) -> Markup:
     """A front-matter value: text HTML-escaped (MkDocs themes print `page.meta.title` and
     `description` without escaping), then written as JSON, which YAML reads as written,
-    with `<`, `>` and `&` as \\u escapes so the Markdown source holds no markup either."""
+    with `<`, `>` and `&` as \\u escapes so the Markdown source holds no markup either (and
+    U+2028/U+2029, which some readers take for line breaks)."""
     if isinstance(value, str):
         value = str(escape(value))
     elif isinstance(value, list):
         value = [str(escape(v)) if isinstance(v, str) else v for v in value]
     text = json.dumps(value, ensure_ascii=False)
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+    for char in "<>&\u2028\u2029":  # line and paragraph separators: line breaks to some readers
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return Markup(text)
 
 
 def no_blank_lines(html: str) -> Markup:
