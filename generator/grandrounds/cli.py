@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from . import __version__, cite, outdir, refio
+from . import __version__, cite, outdir, publish, refio
 from .errors import CaseErrors, display_path
 from .fsio import atomic_write
 from .library import Library, find_case_files
@@ -221,14 +221,11 @@ def _write_tree(out: Path, pages: dict[str, str], library: Library, cases_dir: P
 
 
 def _figure_files(library: Library, pages: dict[str, str], cases_dir: Path) -> dict[str, Path]:
-    """The figures of the cases that have a page, by path in the output (as in the record)."""
-    files: dict[str, Path] = {}
-    for case in library.cases:
-        if f"{case.slug}.md" not in pages:
-            continue
-        for figure in case.figures:
-            files[figure.file] = cases_dir / figure.file
-    return files
+    """The figures of the cases that have a page, by path in the output (as in the record,
+    normalised): those `publish.figure_files` lets out of the cases folder (inside it,
+    regular files, not private by name or by a link's target)."""
+    shown = [case for case in library.cases if f"{case.slug}.md" in pages]
+    return {relative: cases_dir / relative for relative in publish.figure_files(shown, cases_dir)}
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

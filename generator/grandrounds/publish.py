@@ -363,6 +363,7 @@ def plan(root: Path, files: Iterable[str], *, cases: Iterable[Any], shown: Itera
                    "an HTML, SVG or XML file that no record or page uses is published as it is "
                    "and can run script on the site",
                    "delete it or move it out of the cases folder, or use it (a figure, a link from a page)")
+    result.findings.sort(key=lambda f: f.problem.path)
     return result
 
 
