@@ -9,7 +9,6 @@ that lets `serve` re-read only the records whose files changed (keyed by mtime a
 from __future__ import annotations
 
 import difflib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .errors import CaseErrors, Location, Problem, display_path, fail
 from .images import figure_problem
-from .load import RawRecord, load_record, read_text
+from .load import RawRecord, load_record
 from .markup import cited_keys
 from .parallel import map_forked
 from .publish import is_record_name
@@ -130,15 +129,9 @@ def _reference_path(raw: RawRecord, relative: str, cases_dir: Path) -> Path:
 
 
 def _read_references(target: Path) -> list[CSLItem]:
-    """The items of a reference file: CSL-JSON here, BibTeX and RIS through `refio`."""
-    if target.suffix.lower() != ".json":
-        data: Any = read_reference_file(target)
-    else:
-        try:
-            data = json.loads(read_text(target))
-        except json.JSONDecodeError as exc:
-            raise fail(target, Location(exc.lineno, exc.colno), f"invalid JSON: {exc.msg}",
-                       "export the file again, or fix the JSON syntax here") from None
+    """The items of a reference file (CSL-JSON, BibTeX or RIS, read and limited by `refio`),
+    validated as CSL items."""
+    data: Any = read_reference_file(target)
     try:
         return _REFERENCE_LIST.validate_python(data)
     except ValidationError as exc:

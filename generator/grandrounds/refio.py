@@ -26,7 +26,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import CaseErrors, Location, Problem, display_path
+from .limits import (MAX_DEPTH, MAX_LATEX_CHARS, MAX_LIST_ITEMS, MAX_REFERENCE_FILE_BYTES,
+                     MAX_TEXT_CHARS)
 from .load import read_text
+from .values import text_problem, value_problems
 
 REFERENCE_SUFFIXES = (".json", ".bib", ".ris")
 EN_DASH = "\u2013"
@@ -154,16 +157,149 @@ def _unique_ids(items: list[dict[str, Any]]) -> None:
 
 
 def read_reference_file(path: Path) -> list[dict[str, Any]]:
-    """The items of a `.bib` or `.ris` file as CSL-JSON dicts. Raises `CaseErrors`
-    located in the file. (`.json` is read by `library`, which validates all three.)"""
+    """The items of a `.json`, `.bib` or `.ris` file as CSL-JSON dicts, each passed through
+    `values.value_problems` (control characters, lone surrogates, text, list and depth
+    limits). Raises `CaseErrors` located in the file; nothing else for bad input."""
     suffix = path.suffix.lower()
+    if suffix not in REFERENCE_SUFFIXES:
+        raise CaseErrors([_problem(path, 1, 1, f"unknown reference file type '{suffix}'",
+                                   "use .json (CSL-JSON), .bib (BibTeX) or .ris (RIS)")])
+    _check_size(path)
     text = read_text(path)
+    if suffix == ".json":
+        return csl_json_items(text, path)
     if suffix == ".bib":
         return bibtex_to_csl(text, path)
-    if suffix == ".ris":
-        return ris_to_csl(text, path)
-    raise CaseErrors([_problem(path, 1, 1, f"unknown reference file type '{suffix}'",
-                               "use .json (CSL-JSON), .bib (BibTeX) or .ris (RIS)")])
+    return ris_to_csl(text, path)
+
+
+def _check_size(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CaseErrors([_problem(path, 1, 1, f"cannot read file ({exc.strerror})",
+                                   "check that it exists and is readable")]) from None
+    if size > MAX_REFERENCE_FILE_BYTES:
+        raise CaseErrors([_problem(path, 1, 1, f"reference file is {size:,} bytes, over the "
+                                   f"{MAX_REFERENCE_FILE_BYTES:,}-byte limit",
+                                   "keep only the references this case cites, or split the case")])
+
+
+def _item_problems(items: Sequence[Any], path: Path, lines: Sequence[int]) -> list[Problem]:
+    """`values.value_problems` of converted items, each at the line where its entry starts
+    (`lines[i]`), naming the field."""
+    problems = []
+    for at, what, hint in value_problems(list(items)):
+        line = lines[at[0]] if at and isinstance(at[0], int) and at[0] < len(lines) else 1
+        field = ".".join(str(part) for part in at[1:])
+        problems.append(_problem(path, line, 1, f"{'field ' + field + ': ' if field else ''}{what}", hint))
+    return problems
+
+
+# CSL-JSON --------------------------------------------------------------------
+
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\[\s\S][^"\\]*)*"?|[\[\]{}]')
+"""A JSON string (to the end of the text when it is not closed, so the scan stays linear) or
+a bracket."""
+_JSON_ESCAPE = re.compile(r"\\u([dD][89a-fA-F]|00|[fF][dDfF])([0-9a-fA-F]{2})")
+"""`\\u` escapes that may stand for what no text may hold (surrogates, controls, U+FDxx and
+U+FFFx); `_json_escape_problems` decides."""
+
+
+def csl_json_items(text: str, path: Path) -> list[Any]:
+    """Parse a CSL-JSON file: nesting deeper than `MAX_DEPTH` and escapes of forbidden
+    characters are refused with their line and column before `json.loads` runs (it recurses,
+    and would raise RecursionError on `[` nested 100,000 deep), then every item passes
+    `values.value_problems`."""
+    problems = _json_depth_problems(text, path) + _json_escape_problems(text, path)
+    if problems:
+        raise CaseErrors(problems)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CaseErrors([_problem(path, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}",
+                                   "export the file again, or fix the JSON syntax here")]) from None
+    except RecursionError:  # cannot happen after the depth scan; never a traceback if it does
+        raise CaseErrors([_problem(path, 1, 1, "JSON nested too deeply",
+                                   f"no CSL-JSON needs more than {MAX_DEPTH} levels")]) from None
+    if not isinstance(data, list):
+        return data  # the library's validation says what a CSL-JSON file must be
+    problems = _item_problems(data, path, _json_item_lines(text, len(data)))
+    if problems:
+        raise CaseErrors(problems)
+    return data
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _json_depth_problems(text: str, path: Path) -> list[Problem]:
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line, col = _position(text, token.start())
+                return [_problem(path, line, col, f"JSON nested more than {MAX_DEPTH} levels deep",
+                                 "export the file again; CSL-JSON items nest about 5 levels")]
+        elif char in "]}":
+            depth -= 1
+    return []
+
+
+def _json_escape_problems(text: str, path: Path) -> list[Problem]:
+    """Escapes of a lone surrogate, a control character or a non-character, located in the
+    raw text (after `json.loads` they have no line); a surrogate pair is one character."""
+    problems = []
+    for found in _JSON_ESCAPE.finditer(text) if "\\u" in text else ():
+        if _escaped(text, found.start()):
+            continue  # `\\\\u0000` is a backslash and the text u0000
+        code = int(found.group(1) + found.group(2), 16)
+        if 0xD800 <= code <= 0xDBFF:
+            after = _JSON_ESCAPE.match(text, found.end())
+            bad = not (after and 0xDC00 <= int(after.group(1) + after.group(2), 16) <= 0xDFFF)
+        elif 0xDC00 <= code <= 0xDFFF:
+            before = _JSON_ESCAPE.match(text, max(0, found.start() - 6))
+            bad = not (found.start() >= 6 and before and before.end() == found.start()
+                       and 0xD800 <= int(before.group(1) + before.group(2), 16) <= 0xDBFF)
+        else:
+            bad = text_problem(chr(code)) is not None
+        if bad:
+            line, col = _position(text, found.start())
+            name = "a lone surrogate" if 0xD800 <= code <= 0xDFFF else "a control character or non-character"
+            problems.append(_problem(path, line, col, f"'{found.group()}' is {name}, not text",
+                                     "delete it, or export the file again as UTF-8"))
+            if len(problems) >= 20:
+                break
+    return problems
+
+
+def _escaped(text: str, at: int) -> bool:
+    """Whether the backslash at `at` is itself escaped (an odd run of backslashes before it)."""
+    run = 0
+    while at - run - 1 >= 0 and text[at - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
+
+
+def _json_item_lines(text: str, count: int) -> list[int]:
+    """The line of each top-level item of a JSON list, found by the same scan as the depth."""
+    lines: list[int] = []
+    depth, line, last = 0, 1, 0
+    for token in _JSON_TOKEN.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth == 2:
+                line += text.count("\n", last, token.start())
+                last = token.start()
+                lines.append(line)
+        elif char in "]}":
+            depth -= 1
+    return lines + [1] * (count - len(lines))
 
 
 # BibTeX ----------------------------------------------------------------------
@@ -208,11 +344,38 @@ def _latex_decoder() -> Any:
 
 
 _DECODER: Any = None
+_LATEX_FREE = re.compile(r"[^\\{}$%~^_&#`'-]*(?:-(?!-)[^\\{}$%~^_&#`'-]*|'(?!')[^\\{}$%~^_&#`'-]*)*\Z")
+"""Text that pylatexenc would only re-space: no command, group, math, comment, special
+character, `--` dash or ``` `` ```/`''` quote (a single hyphen or apostrophe is fine)."""
 
 
-def decode_latex(text: str) -> str:
+class LatexBudget:
+    """How many characters of one reference file still go through pylatexenc.
+
+    pylatexenc costs about 35 µs a character (a 1.9 MB title took 92 s), so text without
+    LaTeX skips it (`_LATEX_FREE`) and what is left is capped at `limits.MAX_LATEX_CHARS` a
+    file; past that the file is refused."""
+
+    def __init__(self, chars: int = MAX_LATEX_CHARS):
+        self.left = chars
+
+    def spend(self, text: str) -> None:
+        self.left -= len(text) + 20  # a call's own overhead, so many tiny fields count too
+        if self.left < 0:
+            raise _LatexBudgetSpent()
+
+
+class _LatexBudgetSpent(Exception):
+    pass
+
+
+def decode_latex(text: str, budget: LatexBudget | None = None) -> str:
     """LaTeX to Unicode text: accents decoded, braces removed, `--` an en dash."""
     global _DECODER
+    if _LATEX_FREE.match(text):
+        return " ".join(text.split())
+    if budget is not None:
+        budget.spend(text)
     if _DECODER is None:
         _DECODER = _latex_decoder()
     return " ".join(_DECODER.latex_to_text(text).split())
@@ -220,7 +383,9 @@ def decode_latex(text: str) -> str:
 
 def bibtex_to_csl(text: str, path: Path) -> list[dict[str, Any]]:
     """Parse BibTeX (`path` is for messages) into CSL items. Raises `CaseErrors` listing
-    every malformed entry with its line."""
+    every malformed entry with its line, fields over `MAX_TEXT_CHARS` (before pylatexenc
+    sees them), more LaTeX than `MAX_LATEX_CHARS`, and what `values.value_problems` refuses
+    in the converted items."""
     import bibtexparser
     from bibtexparser import middlewares as mw
     from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
@@ -233,7 +398,7 @@ def bibtex_to_csl(text: str, path: Path) -> list[dict[str, Any]]:
     finally:
         quiet.level = level
     problems: list[Problem] = []
-    for block in library.failed_blocks:
+    for block in library.failed_blocks[:_MAX_PROBLEMS]:
         line = (block.start_line or 0) + 1
         if isinstance(block, DuplicateBlockKeyBlock):
             problems.append(_problem(path, line, 1, f"duplicate BibTeX key '{block.key}'",
@@ -243,25 +408,46 @@ def bibtex_to_csl(text: str, path: Path) -> list[dict[str, Any]]:
             problems.append(_problem(path, line, 1, f"BibTeX entry cannot be read: {reason.strip()}",
                                      "check its braces, quotes and the commas between fields"))
     items: list[dict[str, Any]] = []
+    lines: list[int] = []
+    budget = LatexBudget()
     for entry in library.entries:
+        if len(problems) >= _MAX_PROBLEMS:
+            break
         line = (entry.start_line or 0) + 1
         if not entry.key.strip():
             problems.append(_problem(path, line, 1, f"@{entry.entry_type} entry has no citation key",
                                      f"add a key after '@{entry.entry_type}{{', e.g. @{entry.entry_type}{{smith2020,"))
             continue
+        long = next((f.key for f in entry.fields if isinstance(f.value, str) and len(f.value) > MAX_TEXT_CHARS), None)
+        if long:
+            problems.append(_problem(path, line, 1, f"entry '{entry.key}': field '{long}' is over the "
+                                     f"{MAX_TEXT_CHARS:,}-character limit", "shorten it"))
+            continue
         try:
-            items.append(_bibtex_entry_to_csl(entry))
+            items.append(_bibtex_entry_to_csl(entry, budget))
+            lines.append(line)
+        except _LatexBudgetSpent:
+            problems.append(_problem(path, line, 1, f"the file holds more than {MAX_LATEX_CHARS:,} characters "
+                                     "of LaTeX markup (from this entry on)",
+                                     "export it with UTF-8 characters instead of LaTeX commands "
+                                     "(Zotero and Better BibTeX do by default), or keep only the cited references"))
+            break
         except Exception as exc:  # pylatexenc or a name we cannot split: say where
             problems.append(_problem(path, line, 1, f"entry '{entry.key}' cannot be converted: {exc}",
                                      "check its LaTeX commands and braces"))
+    problems += _item_problems(items, path, lines)
     if problems:
         raise CaseErrors(sorted(problems, key=lambda p: p.line))
     return items
 
 
-def _bibtex_entry_to_csl(entry: Any) -> dict[str, Any]:
+_MAX_PROBLEMS = 50
+"""Problems reported for one file: past that the rest are the same mistake again."""
+
+
+def _bibtex_entry_to_csl(entry: Any, budget: LatexBudget | None = None) -> dict[str, Any]:
     fields = {f.key.lower(): f.value for f in entry.fields}
-    text = {k: decode_latex(v) for k, v in fields.items() if isinstance(v, str)}
+    text = {k: decode_latex(v, budget) for k, v in fields.items() if isinstance(v, str)}
     kind = entry.entry_type.lower()
     item: dict[str, Any] = {"id": entry.key, "type": BIBTEX_TYPES.get(kind, "")}
     if kind == "misc":
@@ -301,11 +487,11 @@ def _bibtex_entry_to_csl(entry: Any) -> dict[str, Any]:
     for role in ("author", "editor"):
         names = fields.get(role)
         if isinstance(names, list) and names:
-            item[role] = [_bibtex_name(n) for n in names]
+            item[role] = [_bibtex_name(n, budget) for n in names[:MAX_LIST_ITEMS + 1]]
     return item
 
 
-def _bibtex_name(parts: Any) -> dict[str, str]:
+def _bibtex_name(parts: Any, budget: LatexBudget | None = None) -> dict[str, str]:
     """bibtexparser's NameParts (still LaTeX) -> a CSL name; `others` is the truncation
     marker and a braced name with no first part (`{R Core Team}`) a literal."""
     first, von, last, jr = (" ".join(getattr(parts, k)) for k in ("first", "von", "last", "jr"))
@@ -313,9 +499,9 @@ def _bibtex_name(parts: Any) -> dict[str, str]:
         if last.strip() == "others":
             return dict(OTHERS)
         if last.startswith("{") and last.endswith("}"):
-            return {"literal": decode_latex(last)}
-    name = {"family": decode_latex(last), "given": decode_latex(first),
-            "non-dropping-particle": decode_latex(von), "suffix": decode_latex(jr)}
+            return {"literal": decode_latex(last, budget)}
+    name = {"family": decode_latex(last, budget), "given": decode_latex(first, budget),
+            "non-dropping-particle": decode_latex(von, budget), "suffix": decode_latex(jr, budget)}
     return {k: v for k, v in name.items() if v}
 
 
@@ -405,6 +591,9 @@ def ris_to_csl(text: str, path: Path) -> list[dict[str, Any]]:
         raise CaseErrors([_problem(path, 1, 1, f"found {len(starts)} RIS records but could read {len(records)}",
                                    "export the file again from the reference manager")])
     items = [_ris_record_to_csl(record) for record in records]
+    problems = _item_problems(items, path, starts)
+    if problems:
+        raise CaseErrors(problems)
     _unique_ids(items)
     return items
 

@@ -1,0 +1,214 @@
+"""Worst-case single records at the input limits: do `check`, `mkdocs build` and `handout` stay
+within 5 s and 1 GB each?
+
+    python benchmarks/bench_limits.py                 # every shape
+    python benchmarks/bench_limits.py --only emphasis bib-title   # some of them
+    python benchmarks/bench_limits.py --list
+
+Each shape is one record (a copy of the repository's `dah-sle-msc` case with one part made as
+large and as adversarial as `grandrounds.limits` allows) in a one-record site in a temporary
+folder. For each shape and command it runs, in a fresh process each,
+
+- `grandrounds check <record>`,
+- `mkdocs build` of that one-record site (the example site's `mkdocs.yml`),
+- `grandrounds handout <id>` (with its own empty cache),
+
+and prints the wall time and the peak resident memory of the command (`ru_maxrss` of the
+waited-for child, read by a small wrapper process so that each command is measured alone),
+next to the budget. A command may refuse the record (exit 1 with `file:line:col` lines):
+that is a pass if it is quick, and the first line of what it printed is shown. A traceback
+is a failure whatever the time.
+
+Numbers are wall time on a possibly shared machine; `uptime`'s load average is printed first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from grandrounds.limits import (MAX_DEPTH, MAX_LIST_ITEMS, MAX_REFERENCE_FILE_BYTES,
+                                MAX_TEXT_CHARS)
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = ROOT / "cases" / "dah-sle-msc.yaml"
+BUDGET_SECONDS = 5.0
+BUDGET_BYTES = 1024 ** 3
+TEXT = MAX_TEXT_CHARS - 10  # just under the limit
+
+_MEASURE = r"""
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[2:], cwd=sys.argv[1], capture_output=True, text=True, timeout=600)
+wall = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+print(json.dumps({"wall": wall, "rss": rss, "rc": done.returncode,
+                  "out": (done.stdout + done.stderr)[-4000:]}))
+"""
+
+
+def _repeat(unit: str, n: int = TEXT) -> str:
+    return (unit * (n // len(unit) + 1))[:n]
+
+
+def _field(text: str) -> Callable[[dict], None]:
+    """A shape that puts `text` in the discussion (a Markdown field, checked by privacy)."""
+    def apply(record: dict) -> None:
+        record["discussion"] = text
+    return apply
+
+
+def _every_field(text: str) -> Callable[[dict], None]:
+    """The same text in every long Markdown field of the record."""
+    def apply(record: dict) -> None:
+        for name in ("introduction", "presentation", "outcome", "discussion", "patient_perspective"):
+            record[name] = text
+        record["abstract"] = {"background": text, "case": text, "conclusions": text}
+    return apply
+
+
+def _references(n: int, title: int = 200) -> Callable[[dict], None]:
+    def apply(record: dict) -> None:
+        record["references"] = [
+            {"id": f"r{i}", "type": "article-journal", "title": _repeat("Lorem ipsum dolor ", title),
+             "author": [{"family": f"Author{i}", "given": "A. B."}] * 6,
+             "container-title": "Journal of Examples", "issued": {"date-parts": [[2001]]},
+             "volume": "12", "page": "1-10", "DOI": f"10.1000/x{i}"} for i in range(n)]
+    return apply
+
+
+def _table_rows(n: int) -> Callable[[dict], None]:
+    def apply(record: dict) -> None:
+        record["investigations"] = [{"name": f"test {i}", "result": _repeat("value ", 80)} for i in range(n)]
+    return apply
+
+
+def _deep(depth: int) -> Callable[[dict], None]:
+    def apply(record: dict) -> None:
+        value: object = "x"
+        for _ in range(depth):
+            value = [value]
+        record["references"][0]["note"] = value  # nesting an author could never need
+    return apply
+
+
+def _bib(title_chars: int, entries: int = 1) -> Callable[[dict, Path], None]:
+    def apply(record: dict, folder: Path) -> None:
+        body = []
+        title = _repeat('T{\\"e}st ', title_chars)
+        for i in range(entries):
+            body.append(f"@article{{k{i},\n  author = {{Smith, J. and Doe, A.}},\n"
+                        f"  title = {{{title}}},\n"
+                        f"  journal = {{J}},\n  year = {{2001}}\n}}\n")
+        (folder / "refs.bib").write_text("\n".join(body), encoding="utf-8")
+        record["references"] = "refs.bib"
+    return apply
+
+
+def _json_refs(text: str) -> Callable[[dict, Path], None]:
+    def apply(record: dict, folder: Path) -> None:
+        (folder / "refs.json").write_text(text, encoding="utf-8")
+        record["references"] = "refs.json"
+    return apply
+
+
+SHAPES: dict[str, Callable] = {
+    "email-near-miss": _field("@ " + _repeat("a.")),
+    "url-near-miss": _field("http .com/ " + _repeat("a-")),
+    "hospital-near-miss": _field("Hospital " + _repeat("A-")),
+    "privacy-dense-hits": _field(_repeat("Mr Smith lives in Leeds, call 0113 496 0000, a@b.co. ")),
+    "emphasis": _field("*" * (TEXT // 2) + "x" + "*" * (TEXT // 2 - 1)),
+    "emphasis-alternating": _field(_repeat("*_")),
+    "brackets-open": _field("[" * TEXT),
+    "brackets-nested": _field("[" * (TEXT // 2) + "]" * (TEXT // 2)),
+    "citation-brackets": _field(_repeat("[@")),
+    "image-open": _field(_repeat("![")),
+    "backtick-runs": _field("".join("`" * i + "a" for i in range(1, 440))[:TEXT]),
+    "angle-brackets": _field("<" * TEXT),
+    "link-destination": _field("[a](" + _repeat("a") + ")"),
+    "blockquote-nesting": _field(_repeat("> ")),
+    "list-nesting": _field(_repeat("- ")),
+    "table-wide": _field(_repeat("|a") + "\n" + _repeat("|-") + "\n" + _repeat("|a")),
+    "footnotes": _field(_repeat("[^a]")),
+    "all-fields-emphasis": _every_field(_repeat("*_")),
+    "max-references": _references(MAX_LIST_ITEMS),
+    "max-investigations": _table_rows(MAX_LIST_ITEMS),
+    "deep-nesting": _deep(MAX_DEPTH - 4),
+    "bib-long-title": _bib(MAX_TEXT_CHARS - 100),
+    "bib-big-file": _bib(1_500, entries=MAX_REFERENCE_FILE_BYTES // 1_700),
+    "json-deep": _json_refs("[" * 100_000 + "]" * 100_000),
+    "json-surrogate": _json_refs('[{"id": "a", "type": "book", "title": "x\\ud800y"}]'),
+}
+
+
+def _site(folder: Path, shape: Callable) -> str:
+    cases = folder / "cases"
+    cases.mkdir(parents=True)
+    record = yaml.safe_load(BASE.read_text(encoding="utf-8"))
+    record["id"] = "worst"
+    if shape.__code__.co_argcount == 2:
+        shape(record, cases)
+    else:
+        shape(record)
+    text = yaml.safe_dump(record, allow_unicode=True, sort_keys=False, width=1_000_000)
+    (cases / "worst.yaml").write_text(text, encoding="utf-8")
+    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+    return f"{len(text.encode()):,} B record"
+
+
+def _run(folder: Path, *command: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", _MEASURE, str(folder), *command],
+                          capture_output=True, text=True)
+    return json.loads(done.stdout)
+
+
+def _verdict(result: dict) -> str:
+    ok = result["wall"] < BUDGET_SECONDS and result["rss"] < BUDGET_BYTES and "Traceback" not in result["out"]
+    return "ok  " if ok else "OVER"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", nargs="*", help="shape names")
+    parser.add_argument("--list", action="store_true")
+    args = parser.parse_args()
+    if args.list:
+        print("\n".join(SHAPES))
+        return
+    bin_dir = Path(sys.executable).parent
+    commands = {
+        "check": [str(bin_dir / "grandrounds"), "check", "cases/worst.yaml"],
+        "build": [str(bin_dir / "mkdocs"), "build", "--quiet"],
+        "handout": [str(bin_dir / "grandrounds"), "handout", "--jobs", "1", "worst"],
+    }
+    print("load average:", os.getloadavg())
+    print(f"budget: {BUDGET_SECONDS:.0f} s and {BUDGET_BYTES / 2**20:,.0f} MB per command")
+    over = 0
+    for name in args.only or SHAPES:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            size = _site(folder, SHAPES[name])
+            print(f"\n{name} ({size})")
+            for label, command in commands.items():
+                result = _run(folder, *command)
+                verdict = _verdict(result)
+                over += verdict == "OVER"
+                first = next((line for line in result["out"].splitlines() if line.strip()), "")
+                tail = "Traceback!" if "Traceback" in result["out"] else first[:110]
+                print(f"  {verdict} {label:8} {result['wall']:6.2f} s {result['rss'] / 2**20:7.0f} MB "
+                      f"exit {result['rc']}  {tail}")
+    print(f"\n{over} over budget")
+    sys.exit(1 if over else 0)
+
+
+if __name__ == "__main__":
+    main()
