@@ -393,3 +393,32 @@ def test_remote_images_are_left_out_of_the_page_even_unchecked(remote):
     assert "An image chart inline, and scan again." in text
     assert "A reference-style image pic here." in text
     assert "example.org" not in (remote / "site" / "remote-images" / "index.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- render --out
+
+
+def test_render_out_copies_the_figures_of_shown_cases_only(tmp_path, monkeypatch, capsys):
+    cases = tmp_path / "cases"
+    (cases / "figures").mkdir(parents=True)
+    for name in ("shared.png", "draft-only.png"):
+        (cases / "figures" / name).write_bytes(PNG_1PX)
+    write_case(tmp_path, "shown", STUDY.format(title="Shown", abstract="A") + """
+    figures:
+      - {id: a, file: ./figures/shared.png, alt: Shared}
+      - {id: b, file: figures/sneaky.png, alt: A link to a backup}
+    """)
+    (cases / "figures" / "sneaky.png").symlink_to("../old.png~")  # a link to a backup is a backup
+    (cases / "old.png~").write_bytes(PNG_1PX)
+    write_case(tmp_path, "hidden-draft", STUDY.format(title="Draft", abstract="B") + """
+    status: draft
+    figures:
+      - {id: a, file: figures/shared.png, alt: Shared}
+      - {id: b, file: figures/draft-only.png, alt: Own}
+    """)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "render", "--out", "rendered")
+    assert code == 0, out + err
+    figures = {p.relative_to(tmp_path / "rendered").as_posix() for p in (tmp_path / "rendered").rglob("*.png")}
+    assert figures == {"figures/shared.png"}
+    assert (tmp_path / "rendered" / "figures" / "shared.png").read_bytes() == PNG_1PX

@@ -167,12 +167,44 @@ class _Tree:
         self.root = Path(root)
         self.real_root = os.path.realpath(self.root)
         self._folders: dict[str, tuple[str, str] | None] = {}
+        self._linked: dict[str, bool] = {}  # folder prefix -> it or a folder above it is a link
+        self._reals: dict[str, str] = {}
 
     def real(self, relative: str) -> str:
-        return os.path.realpath(os.path.join(self.root, relative))
+        """The resolved path of `relative`. Without a link on the way (the usual case) it
+        is the root's real path joined with it: one `lstat`, not a `realpath` per file."""
+        if relative in self._reals:
+            return self._reals[relative]
+        path = os.path.join(self.root, relative)
+        parts = posixpath.normpath(relative).split("/")
+        real = None
+        if parts[0] != ".." and not self._folder_linked(parts[:-1]):
+            try:
+                if not stat.S_ISLNK(os.lstat(path).st_mode):
+                    real = os.path.join(self.real_root, *parts)
+            except OSError:
+                pass
+        self._reals[relative] = real = real or os.path.realpath(path)
+        return real
+
+    def real_of(self, path: Path) -> str:
+        """`real` of a path given from the working folder (a record, a reference file)."""
+        text, head = str(path), str(self.root).rstrip(os.sep) + os.sep
+        if text.startswith(head) and head != os.sep:
+            return self.real(text[len(head):].replace(os.sep, "/"))
+        return os.path.realpath(path)
+
+    def _folder_linked(self, parts: list[str]) -> bool:
+        key = "/".join(parts)
+        if key not in self._linked:
+            self._linked[key] = bool(parts) and (self._folder_linked(parts[:-1])
+                                                 or os.path.islink(os.path.join(self.root, key)))
+        return self._linked[key]
 
     def relative(self, real: str) -> str:
-        return Path(os.path.relpath(real, self.real_root)).as_posix()
+        head = self.real_root.rstrip(os.sep) + os.sep
+        inside = real[len(head):] if real.startswith(head) else os.path.relpath(real, self.real_root)
+        return inside.replace(os.sep, "/")
 
     def folder_problem(self, relative: str) -> tuple[str, str] | None:
         """(outermost offending folder, kind) when a folder on the way to `relative` is a
@@ -198,15 +230,18 @@ class _Tree:
         return None
 
     def file_problem(self, relative: str) -> str | None:
-        """"outside", "missing" or "special" for a file that must not be copied."""
+        """"outside", "missing" or "special" for a file that must not be copied; a listed
+        folder (`walk` lists a linked folder it does not enter) gets its link's verdict."""
         path = os.path.join(self.root, relative)
-        target = os.path.realpath(path)
-        if not _inside(target, self.real_root):
+        if not _inside(self.real(relative), self.real_root):
             return "outside"
         try:
             mode = os.stat(path).st_mode
         except OSError:
             return "missing"
+        if stat.S_ISDIR(mode):
+            problem = self.link_problem(relative)
+            return problem[1] if problem else "special"
         return None if stat.S_ISREG(mode) else "special"
 
 
@@ -282,8 +317,8 @@ def site_uses(*entries: Any) -> set[str]:
     return used
 
 
-def _figure_reals(cases: Iterable[Any], cases_dir: Path) -> set[str]:
-    return {os.path.realpath(Path(cases_dir) / f.file) for case in cases for f in case.figures}
+def _figure_reals(cases: Iterable[Any], tree: _Tree) -> set[str]:
+    return {tree.real(str(f.file)) for case in cases for f in case.figures}
 
 
 def figure_files(cases: Iterable[Any], cases_dir: Path) -> list[str]:
@@ -320,11 +355,11 @@ def plan(root: Path, files: Iterable[str], *, cases: Iterable[Any], shown: Itera
     tree = _Tree(Path(root))
     files = list(files)
     cases, shown = list(cases), list(shown)
-    figures_dir = Path(cases_dir or root)
-    read = {os.path.realpath(p) for p in records}
-    references = {os.path.realpath(c.references_file) for c in cases if getattr(c, "references_file", None)}
-    shown_figures = _figure_reals(shown, figures_dir)
-    any_figures = _figure_reals(cases, figures_dir)
+    figures = tree if cases_dir is None or Path(cases_dir) == Path(root) else _Tree(Path(cases_dir))
+    read = {figures.real_of(Path(p)) for p in records}
+    references = {figures.real_of(Path(c.references_file)) for c in cases if getattr(c, "references_file", None)}
+    shown_figures = _figure_reals(shown, figures)
+    any_figures = _figure_reals(cases, figures)
     used = set(keep) | page_links(root, files)
     result = Plan()
     reported: set[str] = set()
@@ -336,12 +371,11 @@ def plan(root: Path, files: Iterable[str], *, cases: Iterable[Any], shown: Itera
             result.findings.append(Finding(severity, code, Problem((shown_root / where).as_posix(), 1, 1, message, hint)))
 
     for relative in files:
-        refused = tree.folder_problem(relative) or (tree.link_problem(relative)
-                                                    if os.path.isdir(Path(root) / relative) else None)
+        refused = tree.folder_problem(relative)
         where, kind = refused if refused else (relative, tree.file_problem(relative))
         if kind:
             result.dropped.add(relative)
-            what = "folder" if where != relative or os.path.isdir(Path(root) / where) else "file"
+            what = "folder" if where != relative or os.path.isdir(os.path.join(root, where)) else "file"
             message, hint = _REFUSED[kind]
             report("error", f"publish/{kind}", where, message.format(what=what),
                    hint.format(fix="files" if what == "folder" else "file"))
