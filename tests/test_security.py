@@ -473,7 +473,8 @@ def test_file_name_that_is_no_valid_id_is_refused_at_line_1(site, capsys, stem):
     assert code == 1
     (line,) = [l for l in out.splitlines() if ": error: " in l]
     assert line.startswith("cases/") and ".yaml:1:1: error: " in line
-    assert "the file name gives the case id" in line and "is not valid" in line
+    assert "is not valid (ASCII letters, digits, '-', '_' and '.' only" in line
+    assert "the case id taken from the file name, '" in line
     assert line.endswith("rename the file (letters, digits, '-', '_' or '.'), or set `id:` in the record")
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", out)  # shown escaped
 
@@ -698,3 +699,23 @@ def test_serve_error_page_of_a_record_never_collides_or_carries_its_file_name(st
 
     made = error_page_slug(Path("cases") / f"{stem}.yaml")
     assert made == slug if slug else (made.startswith("error-") and re.fullmatch(r"[a-z0-9-]+", made))
+
+
+def test_raw_non_character_in_the_file_is_refused_at_the_character(site):
+    path = site / "cases" / "x.yaml"
+    path.write_text("title: X\nabstract: ab\ufdd0c\n", encoding="utf-8")
+    assert problems_of(path) == ["cases/x.yaml:2:13: abstract: a Unicode non-character (U+FDD0) is not "
+                                 "allowed in text; delete it (it is invisible in most editors; retype the "
+                                 "text around it)"]
+
+
+def test_list_and_text_over_the_limits_are_refused_at_the_value(site):
+    from grandrounds.limits import MAX_LIST_ITEMS
+
+    path = site / "cases" / "x.yaml"
+    path.write_text("title: X\nabstract: Y\ntags: [" + ", ".join(["t"] * (MAX_LIST_ITEMS + 1)) + "]\n"
+                    "discussion: " + "d" * (MAX_TEXT_CHARS + 1) + "\n", encoding="utf-8")
+    found = problems_of(path)
+    assert found[0].startswith(f"cases/x.yaml:3:7: tags: list has {MAX_LIST_ITEMS + 1:,} items, over the")
+    assert found[1].startswith(f"cases/x.yaml:4:{13 + MAX_TEXT_CHARS}: discussion: text is "
+                               f"{MAX_TEXT_CHARS + 1:,} characters, over the")

@@ -163,6 +163,7 @@ class _Builder:
         self.path = path
         self.loader = loader
         self.count = 0
+        self.long_list = False  # a sequence over `limits.MAX_LIST_ITEMS` items was built
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         """The data of `node`, which sits `depth` collections deep. Recursion is bounded by
@@ -182,6 +183,7 @@ class _Builder:
             return self._mapping(node, depth)
         if node.tag != _SEQ:
             raise self._bad_tag(node)
+        self.long_list = self.long_list or len(node.value) > limits.MAX_LIST_ITEMS
         return [self.build(item, depth + 1) for item in node.value]
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
@@ -235,7 +237,8 @@ def load_record(path: Path | str) -> RawRecord:
         if node is None:
             raise fail(path, Location(1, 1), "the file is empty",
                        "start from `grandrounds new` or an example in cases/")
-        raw = RawRecord(path=path, data=_Builder(path, loader).build(node), root=node)
+        builder = _Builder(path, loader)
+        raw = RawRecord(path=path, data=builder.build(node), root=node)
     except yaml.reader.ReaderError as exc:
         raise _reader_problem(path, text, exc) from None
     except yaml.MarkedYAMLError as exc:
@@ -253,10 +256,21 @@ def load_record(path: Path | str) -> RawRecord:
         raise fail(path, None, f"YAML error: {printable(exc)}", "check the file's syntax") from None
     finally:
         loader.dispose()
-    problems = value_problems_located(raw, text)
-    if problems:
-        raise CaseErrors(problems)
+    if _may_break_value_rules(text, builder):
+        problems = value_problems_located(raw, text)
+        if problems:
+            raise CaseErrors(problems)
     return raw
+
+
+def _may_break_value_rules(text: str, builder: _Builder) -> bool:
+    """Whether any value could break a rule of `values.value_problems`, decided from the
+    file (one regex pass) instead of a walk over every value: a forbidden character can
+    only come from a `\\` escape in a double-quoted scalar or stand in the file itself
+    (the YAML reader refuses most raw ones, not U+FDD0 or NEL); no value is longer than
+    the file; a long list was seen while building; depth was refused while building."""
+    return ("\\" in text or builder.long_list or len(text) > limits.MAX_TEXT_CHARS
+            or text_problem(text) is not None)
 
 
 def _reader_problem(path: Path, text: str, exc: yaml.reader.ReaderError) -> CaseErrors:
@@ -325,7 +339,7 @@ _ESCAPE_LENGTHS = {"x": 4, "u": 6, "U": 10}
 
 def _source_offset(source: str, style: str | None, index: int) -> int | None:
     """Where the `index`-th character of a one-line scalar's value starts in its `source`."""
-    if style is None:
+    if not style:  # plain (the C composer gives "" for plain, the Python one None)
         return index if index <= len(source) else None
     if style not in ("'", '"'):
         return None

@@ -86,7 +86,8 @@ _ID_HINT = "use letters, digits, '-', '_' or '.' only, starting with a letter or
 def case_id_problem(value: str) -> str | None:
     """Why `value` cannot be a case id (see the module docstring), or None when it can."""
     if not _ID.fullmatch(value):
-        return f"'{printable(value)}' is not valid: {_ID_HINT} (ASCII; no spaces, '#', '?', '%', '{{' or '}}')"
+        return (f"'{printable(value)}' is not valid (ASCII letters, digits, '-', '_' and '.' only, "
+                "starting with a letter or digit)")
     if len(value) > MAX_ID_CHARS:
         return f"'{value[:20]}...' is {len(value)} characters, over the {MAX_ID_CHARS}-character limit"
     lower = value.lower()
@@ -628,7 +629,7 @@ def _slug_problems(raw: RawRecord, shown: str) -> list[Problem]:
         return []
     if "reserved" in why:
         return [Problem(shown, 1, 1, f"case id {why}", "rename the file or set another `id:`")]
-    return [Problem(shown, 1, 1, f"the file name gives the case id {why}",
+    return [Problem(shown, 1, 1, f"the case id taken from the file name, {why}",
                     "rename the file (letters, digits, '-', '_' or '.'), or set `id:` in the record")]
 
 
