@@ -184,7 +184,7 @@ def test_render_with_a_broken_case_leaves_an_existing_out_dir_unchanged(site, ca
     assert sorted(p.name for p in site.iterdir()) == ["cases", "rendered"]
 
 
-def test_render_replaces_the_out_dir_whole(site, capsys):
+def test_render_removes_the_pages_of_removed_records(site, capsys):
     write_case(site, "one", "title: One\nabstract: Fine.\n")
     assert run_cli(capsys, "render", "--out", "rendered")[0] == 0
     (site / "cases" / "one.yaml").unlink()

@@ -517,3 +517,22 @@ def test_write_new_record_is_the_one_rule_for_new_records(tmp_path):
     with pytest.raises(ScaffoldError, match="not a plain file"):
         write_new_record(cases, "dir.yaml", "x", force=True)
     assert sorted(p.name for p in cases.iterdir()) == ["dir.yaml", "imported.yaml"]
+
+
+def test_handout_refuses_one_folder_for_output_and_cache(site, capsys, fake_pdfs):
+    code, stdout, err = run_cli(capsys, "handout", "--jobs", "1", "--out", "pdfs", "--cache-dir", "pdfs")
+    refused(code, stdout, err, "pdfs: is also the cache folder")
+    assert not (site / "pdfs").exists()
+
+
+def test_new_and_add_messages_name_the_path_first(site, capsys, tmp_path):
+    (site / "afile").write_text("x", encoding="utf-8")
+    code, stdout, err = run_cli(capsys, "add", "Anything", "--cases", "afile")
+    refused(code, stdout, err, "grandrounds: afile: is not a folder; pass --cases")
+    crowded = tmp_path / "crowded"
+    (crowded / "cases").mkdir(parents=True)
+    for i in range(8):
+        (crowded / "cases" / f"case-{i}.yaml").write_text("title: T\nabstract: A\n", encoding="utf-8")
+    code, stdout, err = run_cli(capsys, "new", str(crowded), "--force")
+    refused(code, stdout, err, "holds case records (cases/case-0.yaml", "and more")
+    assert sorted(p.name for p in crowded.iterdir()) == ["cases"]

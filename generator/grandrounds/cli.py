@@ -313,6 +313,9 @@ def cmd_handout(args: argparse.Namespace) -> int:
         if args.booklet:
             return _write_booklet(args, out, cases, library, options, adopt)
         outdir.check_location(cache, cases_dir)  # the cache deletes its own older PDFs
+        if cache.resolve() == out.resolve():
+            raise outdir.OutputRefused([f"grandrounds: {display_path(out)}: is also the cache folder; "
+                                        "give --out and --cache-dir different folders"])
         return _write_handouts(args, out, cache, cases, library, options, adopt)
     except outdir.OutputRefused as exc:
         return _refused(exc)

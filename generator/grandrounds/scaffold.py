@@ -75,12 +75,13 @@ def new_site(target: Path, site_name: str, *, with_templates: bool = False, forc
         raise ScaffoldError(f"{target}: {problem[0]}; {problem[1]}")
     records = _records_in(target, set(files))
     if records:
-        raise ScaffoldError(f"{target}: holds case records ({', '.join(records)}); `new` makes a new site: "
+        shown = ", ".join(records[:outdir.SHOWN]) + (" and more" if len(records) > outdir.SHOWN else "")
+        raise ScaffoldError(f"{target}: holds case records ({shown}); `new` makes a new site: "
                             "choose a new or empty folder (add cases to this one with `grandrounds add`)")
     taken = [name for name in files if os.path.lexists(target / name)]
     in_the_way = [name for name in taken if (target / name).is_symlink() or not (target / name).is_file()]
     if in_the_way:
-        raise ScaffoldError(f"{target / in_the_way[0]} exists and is not a file; move it away or choose another folder")
+        raise ScaffoldError(f"{target / in_the_way[0]}: exists and is not a file; move it away or choose another folder")
     if taken and not force:
         raise ScaffoldError(f"{target / taken[0]} already exists"
                             + (f" (and {len(taken) - 1} more)" if len(taken) > 1 else "")
@@ -105,7 +106,7 @@ def _records_in(target: Path, ours: set[str]) -> list[str]:
         dirnames.sort()
         base = Path(dirpath).relative_to(target).as_posix()
         names += [f"{base}/{name}" for name in sorted(filenames) if is_record_name(name)]
-    return [n for n in names if n not in ours][:outdir.SHOWN]
+    return [n for n in names if n not in ours][:outdir.SHOWN + 1]
 
 
 def _write_new_folder(target: Path, files: dict[str, str | bytes]) -> None:
@@ -164,15 +165,15 @@ def write_new_record(cases_dir: Path, name: str, text: str | bytes, force: bool 
     if not name or "/" in name or "\\" in name or name in (".", "..") or not is_record_name(name):
         raise ScaffoldError(f"'{name}' cannot name a record; give a file name ending in .yaml")
     if os.path.lexists(cases_dir) and not cases_dir.is_dir():
-        raise ScaffoldError(f"{cases_dir} is not a folder; pass --cases with the folder of case records")
+        raise ScaffoldError(f"{cases_dir}: is not a folder; pass --cases with the folder of case records")
     target = cases_dir / name
     same = _same_record_names(cases_dir, name)
     others = [entry for entry in same if entry != name]
     if others:
-        raise ScaffoldError(f"{cases_dir / others[0]} has the same name but for letter case or suffix (they would "
+        raise ScaffoldError(f"{cases_dir / others[0]}: has the same name but for letter case or suffix (they would "
                             f"collide on macOS and Windows); choose another title or --id, or rename {others[0]} first")
     if os.path.lexists(target) and (target.is_symlink() or not target.is_file()):
-        raise ScaffoldError(f"{target} exists and is not a plain file; choose another title or --id")
+        raise ScaffoldError(f"{target}: exists and is not a plain file; choose another title or --id")
     if same and not force:
         raise ScaffoldError(f"{target} already exists; choose another title or --id, or pass --force to replace it")
     atomic_write(target, text)
