@@ -422,3 +422,19 @@ def test_render_out_copies_the_figures_of_shown_cases_only(tmp_path, monkeypatch
     figures = {p.relative_to(tmp_path / "rendered").as_posix() for p in (tmp_path / "rendered").rglob("*.png")}
     assert figures == {"figures/shared.png"}
     assert (tmp_path / "rendered" / "figures" / "shared.png").read_bytes() == PNG_1PX
+
+
+def test_a_folder_linked_to_the_root_of_the_disk_stops_the_build_before_mkdocs_walks_it(tmp_path):
+    project = copy_project(tmp_path / "project")
+    (project / "cases" / "figures" / "everything").symlink_to("/", target_is_directory=True)
+    (project / "cases" / "figures" / "passwd.png").symlink_to("/etc/passwd")
+    started = time.monotonic()
+    result = mkdocs_build(project, timeout=60)
+    assert time.monotonic() - started < 30
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert ("cases/figures/everything:1:1: is a symbolic link to a folder outside the cases folder; "
+            "copy the files in instead") in lines
+    assert ("cases/figures/passwd.png:1:1: is a symbolic link to a file outside the cases folder; "
+            "copy the file in instead") in lines  # reported in the same run
+    assert "Traceback" not in result.stdout

@@ -526,6 +526,10 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self._search_mark = 0
+        docs = Path(config.docs_dir)
+        if publish.linked_folder_problems(docs):  # MkDocs would walk into them next: stop first
+            raise PluginError("grandrounds: files in the docs folder that cannot be published:\n"
+                              + "\n".join(str(p) for p in publish.refused(docs)))
 
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:

@@ -273,6 +273,33 @@ def walk(root: Path) -> list[str]:
     return sorted(found)
 
 
+def linked_folder_problems(root: Path) -> list[Problem]:
+    """The linked folders under `root` that leave it or contain themselves, found without
+    following any link. MkDocs walks the docs folder following links before a plugin sees
+    a file, so a link to `/` would stall the build: the plugin asks this first."""
+    tree = _Tree(Path(root))
+    problems = []
+    if not tree.root.is_dir():
+        return problems
+    shown_root = Path(display_path(root))
+    for folder, dirnames, _ in os.walk(tree.root):
+        base = Path(os.path.relpath(folder, tree.root)).as_posix()
+        for name in sorted(dirnames):
+            relative = name if base == "." else f"{base}/{name}"
+            problem = tree.link_problem(relative) if os.path.islink(os.path.join(folder, name)) else None
+            if problem:
+                message, hint = _REFUSED[problem[1]]
+                problems.append(Problem((shown_root / relative).as_posix(), 1, 1,
+                                        message.format(what="folder"), hint.format(fix="files")))
+    return problems
+
+
+def refused(root: Path) -> list[Problem]:
+    """Every file and folder under `root` that `plan` refuses, found by `walk` (which never
+    enters a link that leaves `root`): the whole list for a build that stops early."""
+    return plan(Path(root), walk(Path(root)), cases=[], shown=[], complete=False).errors
+
+
 # --------------------------------------------------------------------------- uses
 
 
