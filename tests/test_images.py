@@ -227,17 +227,18 @@ def test_what_cannot_be_stripped_losslessly_is_refused_and_left_as_it_was(site, 
 def test_tiff_sub_ifds_are_refused(tmp_path):
     path = tmp_path / "sub.tif"
     noise((8, 8), 8).save(path, tiffinfo={305: "ScanSoft"})
-    data = bytearray(path.read_bytes())
-    with Image.open(path) as image:  # turn the Software tag into SubIFDs (tag 330)
-        ifd = struct.unpack("<I", data[4:8])[0]
+    data = bytearray(path.read_bytes())  # turn the Software tag into SubIFDs (tag 330)
+    ifd = struct.unpack("<I", data[4:8])[0]
     count = struct.unpack("<H", data[ifd:ifd + 2])[0]
     for n in range(count):
         at = ifd + 2 + 12 * n
         if struct.unpack("<H", data[at:at + 2])[0] == 305:
             data[at:at + 2] = struct.pack("<H", 330)
     path.write_bytes(bytes(data))
+    assert image_metadata(path) == ["sub-images"]
     with pytest.raises(StripRefused, match="sub-IFDs"):
         strip_metadata(path)
+    assert path.read_bytes() == data
 
 
 # --------------------------------------------------------------------------- figure check: rasters
@@ -320,9 +321,9 @@ def test_too_many_frames_and_too_many_bytes_are_refused(tmp_path, monkeypatch):
 def test_unreadable_rasters_are_refused(tmp_path, content):
     path = tmp_path / "x.png"
     path.write_bytes(content)
-    what, hint = figure_problem(path, "figures/x.png")
-    assert what.startswith("figure file 'figures/x.png' cannot be read as an image (")
-    assert hint == "export it again as PNG, JPEG or SVG"
+    assert figure_problem(path, "figures/x.png") == (
+        "figure file 'figures/x.png' cannot be read as an image (it is not a PNG, JPEG, GIF, WebP, TIFF or SVG file)",
+        "export it again as PNG, JPEG or SVG")
 
 
 def test_a_truncated_jpeg_is_refused(tmp_path):
@@ -471,3 +472,15 @@ BOMB_CASE = """
 """
 BOMB_LINE = ("cases/bomb.yaml:6:11: figure file 'figures/scan.png' has 225,000,000 pixels, over the 40,000,000-pixel "
              "limit for a figure (width x height, over all frames); export it at a lower resolution")
+
+
+def test_a_rewrite_that_would_change_the_pixels_is_never_written(tmp_path, monkeypatch):
+    path = tmp_path / "scan.tif"
+    save_tiff(path, "tiff_lzw", pages=2)
+    original = path.read_bytes()
+    other = io.BytesIO()
+    noise((20, 14), 99).save(other, "TIFF", compression="tiff_lzw")  # one page, other pixels
+    monkeypatch.setattr(images, "_tiff_rebuild", lambda *args: other.getvalue())
+    with pytest.raises(StripRefused, match="would change the image's content"):
+        strip_metadata(path)
+    assert path.read_bytes() == original and sorted(tmp_path.iterdir()) == [path]

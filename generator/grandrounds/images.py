@@ -98,6 +98,8 @@ def _svg_verdict(path: Path) -> tuple[str, str] | None:
 
 
 def _raster_verdict(path: Path) -> tuple[str, str] | None:
+    from PIL import UnidentifiedImageError
+
     try:
         with open_raster(path) as image:
             pixels, frames = _pixels_and_frames(image)
@@ -111,6 +113,8 @@ def _raster_verdict(path: Path) -> tuple[str, str] | None:
                 image.load()
     except _TooLarge as exc:
         return _too_many_pixels(exc.pixels)
+    except UnidentifiedImageError:
+        return "cannot be read as an image (it is not a PNG, JPEG, GIF, WebP, TIFF or SVG file)", _REEXPORT
     except Exception as exc:  # any decoder failure is a bad file, never a traceback
         return f"cannot be read as an image ({_reason(exc)})", _REEXPORT
     return None
