@@ -4,7 +4,13 @@ One server runs for the whole module (on a copy of mkdocs.yml, cases/ and templa
 temporary folder); the tests below run in file order and each changes the copy, then polls
 the server until the change shows (or a deadline passes). Together they walk what a user
 does during a preview: edit a title, break a record, fix it, add one, delete one, look at a
-draft, edit a template; after each step the search index must still hold every case.
+draft, edit a template, turn a record into a draft and back, delete and restore a draft,
+rename records, delete and restore the templates folder. After each step the search index
+must equal, entry for entry, the index that a fresh `mkdocs serve --dirty` makes of the
+same files (its first build, run as serve runs it, in a separate process: `cold_index`).
+
+Waits are for states, never fixed sleeps: each step polls until the change shows (or a
+deadline passes), and the index comparison polls until the live index equals the cold one.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -29,16 +36,22 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-START_TIMEOUT = 60.0  # first build and server start
-STEP_TIMEOUT = 20.0  # one rebuild showing up
+# Deadlines are generous because the machine may be loaded; a passing step costs only
+# the time its change takes to show.
+START_TIMEOUT = 180.0  # first build and server start
+STEP_TIMEOUT = 90.0  # one rebuild showing up
+COLD_TIMEOUT = 180.0  # a cold build for the comparison
+GET_TIMEOUT = 60.0  # one request (the server holds requests while it rebuilds)
+PORT_ATTEMPTS = 5  # the port is chosen before serve binds it; another process may take it
 POLL = 0.2
 
 # The records the steps use (their slugs are the URLs).
 EDITED = "pediatric-kawasaki-incomplete"  # (1) title edited; filed under two specialties
 BROKEN = "dah-sle-msc"  # (2) broken, (3) fixed
-TEMPLATE_FROM = "elderly-hyponatraemia-siadh"  # (4) copied to a new record
+TEMPLATE_FROM = "elderly-hyponatraemia-siadh"  # (4) copied to a new record; (10) renamed (no id:)
 DELETED = "anti-nmda-encephalitis"  # (5) deleted; the only case of neurology and psychiatry
-DRAFT = "draft-example"  # (6) status: draft
+DRAFT = "draft-example"  # (6) status: draft; (9) deleted and restored
+TEMPLATE_MARKER = "Serve test template marker seven"  # (7) added to case.md.j2
 
 
 # Helpers ---------------------------------------------------------------------
@@ -64,7 +77,7 @@ class Server:
         """(status, body) of a GET; (None, "") when the server does not answer."""
         url = f"{self.base}/{path.lstrip('/')}"
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            with urllib.request.urlopen(url, timeout=GET_TIMEOUT) as response:
                 return response.status, response.read().decode("utf-8", errors="replace")
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode("utf-8", errors="replace")
@@ -157,29 +170,116 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 # The server --------------------------------------------------------------------
 
 
+def start_server(root: Path) -> Server:
+    """`mkdocs serve --dirty` in `root`, once it has bound its port and answers. The port
+    is picked free but only bound after the first build, so another process can take it
+    first: then serve exits with "Address already in use" and another port is tried. The
+    server is ours once its log says it serves on that port (a stranger on the port
+    would answer HTTP too)."""
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONUNBUFFERED="1")
+    log = root / "serve.log"
+    for attempt in range(PORT_ATTEMPTS):
+        port = free_port()
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "mkdocs", "serve", "--dirty", "-a", f"127.0.0.1:{port}"],
+                cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group, so teardown stops it all
+            )
+        srv = Server(root, f"http://127.0.0.1:{port}", log, proc, set())
+        serving = f"Serving on http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + START_TIMEOUT
+        while proc.poll() is None and serving not in srv.log_text() and time.monotonic() < deadline:
+            time.sleep(POLL)
+        if serving in srv.log_text():
+            return srv
+        stop(proc)
+        if "Address already in use" not in srv.log_text():
+            pytest.fail(f"mkdocs serve did not start within {START_TIMEOUT:.0f} s (exit "
+                        f"{proc.returncode})\n--- log ---\n{srv.log_text()[-4000:]}")
+    pytest.fail(f"no free port for mkdocs serve after {PORT_ATTEMPTS} attempts")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     root = tmp_path_factory.mktemp("serve")
     shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copytree(ROOT / "cases", root / "cases")
     shutil.copytree(ROOT / "templates", root / "templates")
-    port = free_port()
-    log = root / "serve.log"
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONUNBUFFERED="1")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "serve", "--dirty", "-a", f"127.0.0.1:{port}"],
-            cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group, so teardown stops it all
-        )
+    srv = start_server(root)
     try:
-        srv = Server(root, f"http://127.0.0.1:{port}", log, proc, set())
         srv.wait_for(lambda: srv.get("")[0] == 200, "the server to answer", START_TIMEOUT)
         docs = srv.wait_for(srv.search_docs, "the search index")
         srv.initial_locations = page_locations(docs)
         yield srv
     finally:
-        stop(proc)
+        stop(srv.proc)
+
+
+# The cold build to compare with --------------------------------------------------
+
+COLD_BUILD = """
+import sys
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+# what `mkdocs serve --dirty` does before its first build (mkdocs/commands/serve.py)
+config = load_config(config_file=sys.argv[1], site_dir=sys.argv[2])
+config.plugins.on_startup(command="serve", dirty=True)
+config.site_url = sys.argv[3]
+build(config, serve_url=sys.argv[3], dirty=True)
+"""
+
+
+def cold_index(server: Server) -> list[dict[str, Any]]:
+    """The search index of a fresh `mkdocs serve --dirty` of the served copy's files as
+    they are now: its first build, as serve runs it, in a new process on a copy."""
+    with tempfile.TemporaryDirectory(prefix="cold-") as tmp:
+        copy = Path(tmp)
+        shutil.copy(server.root / "mkdocs.yml", copy / "mkdocs.yml")
+        shutil.copytree(server.cases, copy / "cases")
+        if (server.root / "templates").is_dir():
+            shutil.copytree(server.root / "templates", copy / "templates")
+        env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+        result = subprocess.run(
+            [sys.executable, "-c", COLD_BUILD, str(copy / "mkdocs.yml"), str(copy / "site"),
+             server.base + "/"],
+            cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            timeout=COLD_TIMEOUT)
+        assert result.returncode == 0, f"the cold build failed:\n{result.stdout[-4000:]}"
+        return json.loads((copy / "site" / "search" / "search_index.json")
+                          .read_text(encoding="utf-8"))["docs"]
+
+
+def index_difference(live: list[dict[str, Any]], cold: list[dict[str, Any]]) -> str:
+    """What differs between two search indexes, briefly ("" when they are equal)."""
+    if live == cold:
+        return ""
+    keys = lambda docs: [(d["location"], d["title"]) for d in docs]  # noqa: E731
+    missing = sorted(set(keys(cold)) - set(keys(live)))
+    extra = sorted(set(keys(live)) - set(keys(cold)))
+    first = next((i for i, (a, b) in enumerate(zip(live, cold)) if a != b), min(len(live), len(cold)))
+    return (f"live has {len(live)} entries, cold {len(cold)}; missing from live: {missing[:8]}; "
+            f"only in live: {extra[:8]}; first difference at entry {first}: "
+            f"live {live[first] if first < len(live) else None!r:.300} "
+            f"cold {cold[first] if first < len(cold) else None!r:.300}")
+
+
+def assert_index_is_cold(server: Server, after: str) -> None:
+    """Poll until the live index equals a cold build's index of the same files: the same
+    entries (location, title, text, tags), in the same order."""
+    cold = cold_index(server)
+    assert cold, "the cold build indexed nothing"
+
+    def same() -> bool:
+        live = server.search_docs()
+        if live is None:
+            return False
+        difference = index_difference(live, cold)
+        assert not difference, difference
+        return True
+
+    server.wait_for(same, f"the live search index to equal a cold build's after {after}")
 
 
 def case_slugs(server: Server) -> set[str]:
@@ -268,6 +368,7 @@ def test_3_fixed_record_recovers(server: Server) -> None:
     server.wait_for(lambda: fixed_title in server.get("")[1], "the home page to list the fixed case")
     server.wait_for(lambda: any(d["location"] == f"{BROKEN}/" and d["title"] == fixed_title
                                 for d in server.search_docs() or []), "the fixed case in the index")
+    assert_index_is_cold(server, "a record was broken and fixed")
 
 
 NEW_ID = "serve-added-case"
@@ -288,6 +389,7 @@ def test_4_new_record_appears(server: Server) -> None:
                                 for d in server.search_docs() or []), "the new case in the index")
     docs = server.search_docs() or []
     assert page_locations(docs) == server.initial_locations | {f"{NEW_ID}/"}
+    assert_index_is_cold(server, "a record was added")
 
 
 def test_5_deleted_record_leaves_home_and_index(server: Server) -> None:
@@ -309,18 +411,20 @@ def test_5b_deleted_record_page_and_emptied_listings_are_gone(server: Server) ->
     for path in (f"{DELETED}/", "specialties/neurology/", "specialties/psychiatry/"):
         server.wait_for(lambda: server.get(path)[0] == 404, f"{path} to answer 404")
     assert "specialties/neurology/" not in page_locations(server.search_docs() or [])
+    assert_index_is_cold(server, "a record was deleted")
 
 
 def test_6_draft_is_served(server: Server) -> None:
     status, body = server.get(f"{DRAFT}/")
     assert status == 200
+    assert 'class="mkdocs-draft-marker"' in body
     title = yaml.safe_load((server.cases / f"{DRAFT}.yaml").read_text(encoding="utf-8"))["title"]
     assert h1(body) == title
 
 
 def test_7_template_edit_changes_case_pages(server: Server) -> None:
     path = server.root / "templates" / "case.md.j2"
-    marker = "Serve test template marker seven"
+    marker = TEMPLATE_MARKER
     write(path, path.read_text(encoding="utf-8") + f"\n\n<p>{marker}</p>\n")
 
     for slug in (EDITED, BROKEN, NEW_ID, DRAFT):
@@ -329,3 +433,105 @@ def test_7_template_edit_changes_case_pages(server: Server) -> None:
     docs = server.wait_for(server.search_docs, "the search index")
     for slug in case_slugs(server):
         assert f"{slug}/" in page_locations(docs), f"{slug} left the index after a template edit"
+    assert_index_is_cold(server, "a template edit")
+
+
+def set_status(path: Path, status: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert re.search(r"(?m)^status: \w+$", text), path
+    write(path, re.sub(r"(?m)^status: \w+$", f"status: {status}", text, count=1))
+
+
+def listed_as_draft(server: Server, slug: str) -> bool | None:
+    """Whether the home table marks the case "(draft)"; None if it does not list it."""
+    match = re.search(rf'href="[^"]*\b{re.escape(slug)}/"[^>]*>[^<]*</a>( <em>\(draft\)</em>)?',
+                      server.get("")[1])
+    return None if match is None else bool(match.group(1))
+
+
+DRAFT_MARK = 'class="mkdocs-draft-marker"'
+
+
+def test_8_published_record_made_draft_and_back_keeps_its_search_entries(server: Server) -> None:
+    # The draft is still previewed (and so searchable in the preview); back to published,
+    # its page is not rebuilt (its Markdown did not change), so its entries must survive.
+    path = server.cases / f"{EDITED}.yaml"
+    set_status(path, "draft")
+    server.wait_for(lambda: listed_as_draft(server, EDITED), "the home page to mark the case a draft")
+    server.wait_for(lambda: DRAFT_MARK in server.get(f"{EDITED}/")[1],
+                    "the case page, still previewed, to carry MkDocs' DRAFT mark")
+    assert_index_is_cold(server, "a published record became a draft")
+
+    set_status(path, "published")
+    server.wait_for(lambda: listed_as_draft(server, EDITED) is False,
+                    "the home page to list the case as published")
+    server.wait_for(lambda: (body := server.get(f"{EDITED}/")[1]) and DRAFT_MARK not in body,
+                    "the published page to lose the DRAFT mark")
+    assert_index_is_cold(server, "the draft was published again")
+    docs = server.search_docs() or []
+    assert f"{EDITED}/" in page_locations(docs)
+
+
+def test_9_draft_deleted_and_restored(server: Server) -> None:
+    path = server.cases / f"{DRAFT}.yaml"
+    text = path.read_text(encoding="utf-8")
+    title = yaml.safe_load(text)["title"]
+    path.unlink()
+    server.wait_for(lambda: server.get(f"{DRAFT}/")[0] == 404, "the deleted draft's page to go")
+    assert_index_is_cold(server, "a draft was deleted")
+
+    write(path, text)
+    server.wait_for(lambda: h1(server.get(f"{DRAFT}/")[1]) == title, "the restored draft's page")
+    assert_index_is_cold(server, "the draft was restored")
+
+
+def test_10_renamed_records(server: Server) -> None:
+    # Without `id:` the file name is the slug, so the page moves; with one it stays.
+    moved = server.cases / f"{TEMPLATE_FROM}.yaml"
+    title = yaml.safe_load(moved.read_text(encoding="utf-8"))["title"]
+    new_slug = "serve-renamed-record"
+    moved.rename(server.cases / f"{new_slug}.yaml")
+    (server.cases / f"{BROKEN}.yaml").rename(server.cases / "serve-renamed-with-id.yaml")
+
+    server.wait_for(lambda: h1(server.get(f"{new_slug}/")[1]) == title, "the renamed record's page")
+    server.wait_for(lambda: server.get(f"{TEMPLATE_FROM}/")[0] == 404, "the old page to go")
+    assert server.get(f"{BROKEN}/")[0] == 200, "a record with an id: keeps its page when renamed"
+    assert_index_is_cold(server, "two records were renamed")
+
+
+def edit_template(server: Server, marker: str) -> None:
+    path = server.root / "templates" / "case.md.j2"
+    write(path, path.read_text(encoding="utf-8") + f"\n\n<p>{marker}</p>\n")
+    server.wait_for(lambda: marker in server.get(f"{EDITED}/")[1], f"the template edit {marker!r} to show")
+
+
+def test_11_templates_deleted_and_restored_still_reload(server: Server, tmp_path: Path) -> None:
+    templates = server.root / "templates"
+    backup = tmp_path / "templates"
+    shutil.copytree(templates, backup)
+
+    # Deleted: the pages use the package's templates, which lack test 7's marker.
+    shutil.rmtree(templates)
+    server.wait_for(lambda: (body := server.get(f"{EDITED}/")[1]) and TEMPLATE_MARKER not in body,
+                    "the pages to use the package's templates once templates/ is gone")
+    assert_index_is_cold(server, "templates/ was deleted")
+
+    # Restored: its templates are used again, and an edit to them reloads.
+    shutil.copytree(backup, templates)
+    server.wait_for(lambda: TEMPLATE_MARKER in server.get(f"{EDITED}/")[1],
+                    "the restored templates to be used again")
+    edit_template(server, "Serve test marker after a restore")
+
+    # Deleted and restored at once (no rebuild between), then edited.
+    shutil.rmtree(templates)
+    shutil.copytree(backup, templates)
+    server.wait_for(lambda: "Serve test marker after a restore" not in server.get(f"{EDITED}/")[1],
+                    "the restored copy (without the last edit) to be used")
+    edit_template(server, "Serve test marker after a quick restore")
+    assert_index_is_cold(server, "templates/ was restored and edited")
+
+
+def test_12_the_log_has_no_traceback(server: Server) -> None:
+    log = server.log_text()
+    assert "Traceback" not in log, log[log.index("Traceback") - 200:][:3000]
+    assert server.proc.poll() is None, "the server stopped"

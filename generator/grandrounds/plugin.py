@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -38,6 +39,7 @@ from mkdocs.structure.pages import Page
 
 from . import check, cite, feed, metadata, publish, related
 from .errors import CaseErrors, display_path
+from .fsio import atomic_write
 from .library import Library, find_case_files
 from .model import Case, error_page_slug
 from . import bibliography
@@ -100,7 +102,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
         self._urls: dict[str, str] = {}  # generated page -> its URL
         self._last_nav: tuple[Any, ...] | None = None
         self._tags_by_uri: dict[str, list[str]] = {}
-        self._search_entries: dict[str, list[dict[str, Any]]] = {}
+        self._search_entries: dict[str, list[dict[str, Any]]] = {}  # page src_uri -> its entries, last build of it
         self._search_mark = 0
         self._removed_urls: set[str] = set()
         self._last_good: dict[Path, Case] = {}  # record -> its last valid version
@@ -457,11 +459,14 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
             inclusion = (InclusionLevel.DRAFT if draft else
                          InclusionLevel.NOT_IN_NAV if is_case else InclusionLevel.INCLUDED)
             file = _GeneratedPage.generated(config, uri, content=text, inclusion=inclusion)
-            # the listing and related cases are added in on_post_page
-            content = text + self._listings.get(uri, "") + self._related.get(uri, ((), ""))[1]
-            file.changed = everything_changed or self._last_content.get(uri) != content
             if is_case and src is not None and src.is_relative_to(docs):  # "Edit this page"
                 file.edit_uri = src.relative_to(docs).as_posix()
+            # the listing and related cases are added in on_post_page; the page also shows
+            # MkDocs' DRAFT mark and the edit link, so a draft made published or a renamed
+            # record rebuilds the page too
+            content = (f"{inclusion.name} {file.edit_uri}\n" + text + self._listings.get(uri, "")
+                       + self._related.get(uri, ((), ""))[1])
+            file.changed = everything_changed or self._last_content.get(uri) != content
             files.append(file)
             self._last_content[uri] = content
             self._urls[uri] = file.url
@@ -508,8 +513,8 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                                                hidden=False)
                                for t in tags]
         index = _search_index(config)
-        if index is not None:
-            self._search_entries[page.file.url] = index.entries[self._search_mark:]
+        if index is not None:  # this page's entries, replacing those of its last build
+            self._search_entries[page.file.src_uri] = index.entries[self._search_mark:]
             self._search_mark = len(index.entries)
         return context
 
@@ -538,28 +543,32 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
             target = site / url / "index.html" if url.endswith("/") or not url else site / url
             if target.is_file():
                 target.unlink()
-            self._search_entries.pop(url, None)
         self._removed_urls.clear()
         self._write_search_index(config)
 
     def _write_search_index(self, config: MkDocsConfig) -> None:
+        """Write the whole index: the entries of every page of this build (drafts too in
+        `serve`, which shows them), in build order, as a cold build writes them. A page
+        that was not rebuilt keeps the entries of its last build; a page that is gone
+        (deleted, renamed, no longer built) is forgotten."""
         plugin = config.plugins.get("material/search") or config.plugins.get("search")
         path = Path(config.site_dir) / "search" / "search_index.json"
         if _search_index(config) is None or not path.is_file():
             return
-        live = {f.url for f in self._pages}
-        for url in set(self._search_entries) - live:
-            del self._search_entries[url]
+        pages = [f.src_uri for f in self._pages]
+        for uri in set(self._search_entries) - set(pages):
+            del self._search_entries[uri]
         data = json.loads(path.read_text(encoding="utf-8"))
-        data["docs"] = [e for url in sorted(self._search_entries) for e in self._search_entries[url]]
-        path.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
+        data["docs"] = [e for uri in pages for e in self._search_entries.get(uri, ())]
+        atomic_write(path, json.dumps(data, separators=(",", ":"), default=str))
         if plugin is not None and hasattr(plugin, "search_index_prev"):
             plugin.search_index_prev = None  # ours is the whole index; stop Material's merge
 
     @event_priority(100)  # first, so other plugins' on_env see the environment returned
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        self._pages = [f for f in files.documentation_pages()
-                       if self.is_serve or not f.inclusion.is_excluded()]
+        # the pages this build writes: in serve drafts too (MkDocs previews them)
+        self._pages = list(files.documentation_pages(
+            inclusion=InclusionLevel.is_in_serve if self.is_serve else InclusionLevel.is_included))
         if not self.is_serve:
             return env
         # Each serve rebuild reloads the config and makes a new theme environment, which
@@ -574,14 +583,89 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
     # Serve -------------------------------------------------------------------
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        """Watch the templates (and a `cases_dir` outside docs_dir) so that they are
+        watched again after being deleted and restored (`_FolderWatch`)."""
         assert self.library is not None
         root = Path(config.config_file_path or ".").resolve().parent
-        templates = root / self.config.templates_dir
-        if templates.is_dir():
-            server.watch(str(templates))
+        _FolderWatch(server, root / self.config.templates_dir).start()
         if not self.library.cases_dir.resolve().is_relative_to(Path(config.docs_dir).resolve()):
-            server.watch(str(self.library.cases_dir))
+            _FolderWatch(server, self.library.cases_dir.resolve()).start()
         return server
+
+
+class _FolderWatch:
+    """Livereload's watch on a folder that survives the folder being deleted and made again.
+
+    MkDocs' livereload polls each watched folder with a watchdog emitter, and that emitter
+    stops for good when its folder disappears; so after `templates/` was deleted and
+    restored, no template edit reloaded the preview. This adds a handler to the folder's
+    own watch and a non-recursive watch on its parent (which sees the folder come and go).
+    When the folder is seen deleted or moved away, or is present while its watch is not
+    (or its emitter stopped), livereload's watch is dropped and added again and a rebuild
+    is requested (the templates in use changed: the package's while the folder is gone).
+    """
+
+    def __init__(self, server: Any, folder: Path) -> None:
+        from watchdog.events import FileSystemEventHandler
+
+        self.server = server
+        self.folder = os.path.abspath(folder)
+        self.watched = False  # our livereload watch on the folder is registered
+        self.handler = FileSystemEventHandler()
+        self.handler.on_any_event = self._on_event  # type: ignore[method-assign]
+
+    def start(self) -> None:
+        parent = os.path.dirname(self.folder)
+        if os.path.isdir(parent):
+            self.server.observer.schedule(self.handler, parent, recursive=False)
+        self._arm()
+
+    def _on_event(self, event: Any) -> None:
+        gone = (event.is_directory and event.event_type in ("deleted", "moved")
+                and os.path.abspath(event.src_path) == self.folder)
+        self.check(renew=gone)
+
+    def check(self, renew: bool = False) -> None:
+        """Bring the folder's watch in line with the folder (runs in watchdog's one
+        dispatch thread). `renew`: the folder was seen going, so its emitter is stopping."""
+        present = os.path.isdir(self.folder)
+        if self.watched and present and not renew and not self._emitter_stopped():
+            return  # the usual case: an event in a watched, living folder
+        changed = False
+        if self.watched:
+            self.server.unwatch(self.folder)
+            self.watched = False
+            changed = True
+        if present:
+            self._arm()
+            changed = True
+        if changed:
+            _request_rebuild(self.server)
+
+    def _arm(self) -> None:
+        if self.watched or not os.path.isdir(self.folder):
+            return
+        self.server.watch(self.folder)
+        self.watched = True
+        # our handler on the same watch (the same key, so the same emitter): its last
+        # event, when the folder goes, is a DirDeletedEvent for the folder itself
+        self.server.observer.schedule(self.handler, self.folder, recursive=True)
+
+    def _emitter_stopped(self) -> bool:
+        return any(e.watch.path == self.folder and not e.should_keep_running()
+                   for e in list(self.server.observer.emitters))
+
+
+def _request_rebuild(server: Any) -> None:
+    """Ask livereload for a rebuild, as a changed file in a watched folder does. MkDocs
+    1.6 has no public call for it; its watch callback sets `_want_rebuild` under
+    `_rebuild_cond`, and so does this (nothing happens if a later MkDocs renamed them)."""
+    condition = getattr(server, "_rebuild_cond", None)
+    if condition is None or not hasattr(server, "_want_rebuild"):
+        return
+    with condition:
+        server._want_rebuild = True
+        condition.notify_all()
 
 
 def _asset_files(site_templates: Path) -> dict[str, Path]:
