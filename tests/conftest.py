@@ -71,7 +71,7 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-def run_mkdocs(project: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_mkdocs(project: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """`mkdocs build --strict -q` in `project`; output (stdout+stderr) in `.stdout`."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     return subprocess.run(
@@ -278,3 +278,67 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+# --------------------------------------------------------------------------- settled browser states
+#
+# A browser test reads the page only once it has settled: never after a fixed sleep, and
+# never a count that the page may still be changing (Material adds search results in
+# chunks and replaces them on every query; colours change through CSS transitions).
+
+BROWSER_TIMEOUT = 30_000
+"""ms for one browser action or wait: generous, because the machine may be loaded."""
+NAVIGATION_TIMEOUT = 60_000
+
+_MATERIAL_TEXTS = "JSON.parse(document.getElementById('__config').textContent).translations"
+
+SEARCH_READY = f"""() => {{
+    const meta = document.querySelector('.md-search-result__meta');
+    return !!meta && meta.textContent.trim() === {_MATERIAL_TEXTS}['search.result.placeholder'];
+}}"""
+"""True once Material's search worker has loaded the index and is ready for queries."""
+
+SEARCH_RESULTS = rf"""() => {{
+    const t = {_MATERIAL_TEXTS};
+    const meta = document.querySelector('.md-search-result__meta');
+    const list = document.querySelector('.md-search-result__list');
+    if (!meta || !list) return null;
+    const text = meta.textContent.trim();
+    const [before, after] = t['search.result.other'].split('#');  // "# matching documents"
+    const number = text.slice(before.length, text.length - after.length);
+    const count = text === t['search.result.none'] ? 0 : text === t['search.result.one'] ? 1
+        : text.startsWith(before) && text.endsWith(after) && /^\d+$/.test(number) ? Number(number)
+        : null;
+    // Material renders the first ten results at once, the rest later in chunks
+    if (count === null || list.children.length < Math.min(10, count)) return null;
+    return {{count, hrefs: Array.from(list.querySelectorAll('a.md-search-result__link'), a => a.href)}};
+}}"""
+"""The result count and the links of the current query's rendered results, or null while
+there are none yet (the meta line still says "Initializing" or "Type to start searching")."""
+
+
+def search(page, query: str) -> tuple[int, list[str]]:
+    """Run one Material search for `query` in `page`; return (the number of matching
+    documents, the absolute URLs of the first results' links).
+
+    The whole query is put in the box at once and then a key is released: Material reads
+    the query on keyup (and on focus), so it sees exactly one query, this one; typing it
+    letter by letter sent a query per letter, and results of a shorter query could still be
+    replacing the list when the test read it (the `links.count()` / `nth(21)` failure).
+    The results are read in one step once the meta line reports this query's count."""
+    box = page.locator("input.md-search__input")
+    if not box.is_visible():  # narrow screens: open the search first
+        page.locator("label.md-header__button[for='__search']").click()
+    box.click()
+    box.fill(query)
+    box.press("End")
+    found = page.wait_for_function(SEARCH_RESULTS, timeout=BROWSER_TIMEOUT).json_value()
+    return found["count"], found["hrefs"]
+
+
+def wait_for_transitions(page) -> None:
+    """Wait until every finite CSS transition and animation of the page has finished, so
+    computed colours are the final ones, not a value halfway through a theme change."""
+    page.evaluate("""() => Promise.all(document.getAnimations()
+        .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+        .map(a => a.finished.catch(() => null)))""")

@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from conftest import ROOT, TESTS, build_project, serve_directory
+from conftest import (BROWSER_TIMEOUT, NAVIGATION_TIMEOUT, ROOT, SEARCH_READY, TESTS, build_project,
+                      search, serve_directory, wait_for_transitions)
 from grandrounds.library import load_library
 from grandrounds.markup import markdown_to_text
 from grandrounds.model import Case
@@ -69,7 +70,8 @@ def _new_context(chromium, base_url: str, **options):
     so a test never reaches the network; `request` events still report them."""
     context = chromium.new_context(base_url=base_url, color_scheme="light",
                                    viewport=options.pop("viewport", DESKTOP), **options)
-    context.set_default_timeout(10_000)  # a missing element fails in 10 s, not after 30 s
+    context.set_default_timeout(BROWSER_TIMEOUT)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT)
 
     def refuse_other_hosts(route):
         if route.request.url.startswith(base_url):
@@ -118,7 +120,7 @@ def screenshot(page, name: str, full_page: bool = False) -> Path:
     page as JPEG (a long case page as PNG takes seconds to encode)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / (f"{name}.jpg" if full_page else f"{name}.png")
-    page.screenshot(path=str(path), full_page=full_page, timeout=30_000,
+    page.screenshot(path=str(path), full_page=full_page, timeout=NAVIGATION_TIMEOUT,
                     **({"type": "jpeg", "quality": 80} if full_page else {}))
     return path
 
@@ -128,9 +130,10 @@ def screenshot(page, name: str, full_page: bool = False) -> Path:
 
 @pytest.fixture(scope="module")
 def crawl(site, base_url, chromium) -> dict[str, dict]:
-    """Visit every page of the site once (to its `load` event and 150 ms more) and record
-    what each needs checking: console errors, page errors, requests, failed responses,
-    images without alt text and the number of h1 elements."""
+    """Visit every page of the site once, until it has settled (its `load` event and
+    Material's search ready: the index fetched and loaded by the worker, the last thing a
+    page does by itself), and record what each needs checking: console errors, page
+    errors, requests, failed responses, images without alt text and the number of h1s."""
     context = _new_context(chromium, base_url)
     tab = context.new_page()
     seen: dict[str, dict] = {}
@@ -142,7 +145,7 @@ def crawl(site, base_url, chromium) -> dict[str, dict]:
     for url in site_pages(site):
         current = {"errors": [], "requests": [], "failed": []}
         response = tab.goto(url, wait_until="load")
-        tab.wait_for_timeout(150)  # the search worker's fetch and late scripts (networkidle: +0.5 s a page)
+        tab.wait_for_function(SEARCH_READY)  # (networkidle instead: +0.5 s a page)
         current["status"] = response.status if response else None
         current["images_without_alt"] = tab.eval_on_selector_all(
             "img", "imgs => imgs.filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src)")
@@ -206,14 +209,10 @@ def _word_only_in(site: Path, case_id: str) -> str:
 def test_search_for_a_word_of_the_abstract_opens_the_case(site, page):
     word = _word_only_in(site, SEARCH_CASE)
     page.goto("")
-    if not page.locator("input.md-search__input").is_visible():  # narrow screens: open it
-        page.locator("label.md-header__button[for='__search']").click()
-    search = page.locator("input.md-search__input")
-    search.click()
-    search.press_sequentially(word)  # Material reads the query on keyup, not on input
-    first = page.locator(".md-search-result__item a.md-search-result__link").first
-    first.wait_for(state="visible", timeout=10_000)
-    first.click()
+    count, hrefs = search(page, word)  # read once this query's results are rendered
+    paths = [urlparse(href).path for href in hrefs]
+    assert count >= 1 and paths[0].startswith(f"/{SEARCH_CASE}/"), paths  # the best match
+    page.locator(".md-search-result__list a.md-search-result__link").first.click()
     page.wait_for_url(re.compile(rf"/{SEARCH_CASE}/"))
     assert urlparse(page.url).path == f"/{SEARCH_CASE}/"
     assert h1_text(page) == BY_ID[SEARCH_CASE].title
@@ -519,6 +518,7 @@ def test_dark_mode_toggle_switches_to_slate_with_readable_text(chromium, base_ur
     assert body.get_attribute("data-md-color-scheme") == "default"
     tab.locator("form[data-md-component='palette'] label.md-header__button:visible").first.click()
     tab.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'")
+    wait_for_transitions(tab)  # Material fades colours; sample the final ones
     samples = tab.eval_on_selector_all(
         "article h1, article p, article td, article th, article summary, article li, "
         ".md-header__title, .md-nav__link", TEXT_COLOURS)

@@ -26,7 +26,8 @@ from urllib.parse import urldefrag, urljoin, urlparse
 import pytest
 import yaml
 
-from conftest import ROOT, TESTS, copy_project, parse_html, serve_directory
+from conftest import (BROWSER_TIMEOUT, NAVIGATION_TIMEOUT, ROOT, TESTS, copy_project, parse_html,
+                      search, serve_directory)
 
 PREFIX = "/repo/"
 ARTIFACTS = TESTS / "artifacts"
@@ -39,6 +40,8 @@ META_URL_PROPERTIES = {"og:url", "og:image", "twitter:image", "citation_pdf_url"
 
 
 WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
+BUILD_TIMEOUT = 600  # s: the workflow's build step, on a loaded machine
+FETCH_TIMEOUT = 60  # s: one request to the test server
 BUILD_STEP = "Build the site"
 
 
@@ -60,7 +63,7 @@ def build_like_the_workflow(project: Path, pages_base_url: str) -> None:
     env = dict(os.environ, **env, PAGES_BASE_URL=pages_base_url)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     result = subprocess.run(["bash", "-e", "-c", script], cwd=project, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=180)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=BUILD_TIMEOUT)
     assert result.returncode == 0, f"the workflow's build step failed:\n{result.stdout}"
 
 
@@ -82,7 +85,7 @@ def subpath_site(tmp_path_factory):
 def fetch(url: str) -> tuple[int, str, bytes]:
     """(status, content type, body) of a GET; HTTP errors are statuses, not exceptions."""
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as response:
             return response.status, response.headers.get_content_type(), response.read()
     except urllib.error.HTTPError as error:
         return error.code, "", b""
@@ -256,22 +259,20 @@ def test_absolute_urls_use_the_site_url(subpath_site):
 def test_search_works_in_chromium_under_the_sub_path(subpath_site, chromium):
     base, _ = subpath_site
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT)
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.goto(base + "tags/")
-    search = page.locator("input.md-search__input")
-    search.click()
-    search.press_sequentially(SEARCH_WORD)  # Material reads the query on keyup, not on input
-    page.locator(".md-search-result__item").first.wait_for(state="visible")
-    links = page.locator(".md-search-result__item a.md-search-result__link")
-    hrefs = [urljoin(page.url, links.nth(i).get_attribute("href")) for i in range(links.count())]
-    assert hrefs and all(href.startswith(base) for href in hrefs), hrefs
-    assert any(href.startswith(base + SEARCH_CASE + "/") for href in hrefs), hrefs
-    links.nth(next(i for i, href in enumerate(hrefs) if href.startswith(base + SEARCH_CASE + "/"))).click()
+    count, hrefs = search(page, SEARCH_WORD)  # read once this query's results are rendered
+    assert count > 0 and hrefs and all(href.startswith(base) for href in hrefs), hrefs
+    target = next((i for i, href in enumerate(hrefs) if href.startswith(base + SEARCH_CASE + "/")), None)
+    assert target is not None, hrefs
+    # one query only, so the list is not replaced any more (later results are appended)
+    page.locator(".md-search-result__list a.md-search-result__link").nth(target).click()
     page.wait_for_url(re.compile(re.escape(base + SEARCH_CASE + "/")))
     assert page.locator("article h1").first.inner_text().replace("¶", "").strip()
     assert not problems, problems
