@@ -49,8 +49,11 @@ MAX_FIGURE_PIXELS = 40_000_000
 # checked, so a file of thousands of tiny frames must not pass the pixel limit alone.
 MAX_FIGURE_FRAMES = 1_000
 
-# A handout that runs past this many pages is refused (a record near the other limits).
-MAX_HANDOUT_PAGES = 60
+# A handout estimated past this many pages (handout.estimated_pages, before any layout) is
+# refused. WeasyPrint lays out about 0.4 s a page here (7 pages of references 2-4 s, 12 pages
+# 6-12 s on a loaded 2-core machine), so 8 keeps one handout under the 5 s budget; a handout
+# should fit on 2 pages (more is a warning).
+MAX_HANDOUT_PAGES = 8
 
 # Characters in a case id (the record's `id:` or its file name stem): it becomes a folder and
 # file names such as `cite/<id>.summary.json`, which must stay under the 255-byte name limit
