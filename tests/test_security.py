@@ -719,3 +719,28 @@ def test_list_and_text_over_the_limits_are_refused_at_the_value(site):
     assert found[0].startswith(f"cases/x.yaml:3:7: tags: list has {MAX_LIST_ITEMS + 1:,} items, over the")
     assert found[1].startswith(f"cases/x.yaml:4:{13 + MAX_TEXT_CHARS}: discussion: text is "
                                f"{MAX_TEXT_CHARS + 1:,} characters, over the")
+
+
+def test_error_page_and_banner_keep_a_hostile_message_inert():
+    import markdown
+    from markdown_it import MarkdownIt
+
+    from conftest import parse_html
+
+    message = 'cases/x.yaml:4:7: type: \'a\n\n## x { onclick=alert(1) }\n\n<img src=x onerror=alert(2)>\''
+    renderer = Renderer(ROOT / "templates", RenderOptions())
+    for page in (renderer.error_page("x){onfocus=alert(3)}.yaml", message),
+                 renderer.with_error_banner("---\ntitle: X\n---\n\n# X\n", message)):
+        body = page.split("\n---\n", 1)[1]
+        # as MkDocs builds it, and as a CommonMark generator builds `render --out` pages
+        for html in (markdown.markdown(body, extensions=["attr_list", "md_in_html", "tables", "admonition", "toc"]),
+                     MarkdownIt("commonmark").render(body)):
+            nodes = list(parse_html(html).iter())
+            assert not [n for n in nodes for a in n.attrs if a.startswith("on")], html
+            assert not [n for n in nodes if n.tag == "img"], html
+
+
+def test_a_quoted_value_in_an_error_stays_on_one_line(site):
+    path = write_case(site, "x", 'title: X\nabstract: Y\ntype: "a\\n\\n## x { onclick=alert(1) }"\n')
+    (line,) = problems_of(path)
+    assert line.startswith("cases/x.yaml:3:7: type: 'a\\n\\n## x { onclick=alert(1) }' is not an allowed value")

@@ -489,7 +489,9 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], list[A
 
 
 def _quote(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    """A value quoted in a message: one line (newlines as `\\n`), at most 40 characters,
+    control characters escaped."""
+    text = repr(value) if not isinstance(value, str) else "'" + value.replace("\n", "\\n").replace("\t", "\\t") + "'"
     return printable(text if len(text) <= 40 else text[:37] + "...'")
 
 
