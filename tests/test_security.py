@@ -744,3 +744,13 @@ def test_a_quoted_value_in_an_error_stays_on_one_line(site):
     path = write_case(site, "x", 'title: X\nabstract: Y\ntype: "a\\n\\n## x { onclick=alert(1) }"\n')
     (line,) = problems_of(path)
     assert line.startswith("cases/x.yaml:3:7: type: 'a\\n\\n## x { onclick=alert(1) }' is not an allowed value")
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "\\ud83d\\ude00"])
+def test_surrogate_escape_in_a_record_is_refused_with_a_location(site, capsys, escape):
+    path = site / "cases" / "x.yaml"
+    path.write_text(f'title: X\nabstract: "ok {escape}"\n', encoding="utf-8")
+    (line,) = problems_of(path)
+    assert re.match(r"cases/x\.yaml:2:\d+: ", line) and "escape" in line
+    code, out = _check_lines(capsys)
+    assert code == 1
