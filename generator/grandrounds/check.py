@@ -30,6 +30,7 @@ from typing import Any, Iterable, Optional
 import yaml
 
 from .errors import CaseErrors, Problem, display_path
+from .limits import MAX_FINDINGS_PER_FIELD
 from .images import IMAGE_SUFFIXES, image_metadata, strip_metadata
 from .load import load_record, read_text
 from .markup import cited_keys, remote_images
@@ -443,8 +444,14 @@ def check_case(case: Case, *, privacy: str = "warning", cases_dir: Optional[Path
     pending: list[_Pending] = []
     for path, text in patient_fields(case):
         values[path] = text
-        for hit in privacy_hits(path, text):
+        hits = privacy_hits(path, text)
+        for hit in hits[:MAX_FINDINGS_PER_FIELD]:
             pending.append(_Pending(path, privacy, hit.code, hit.message, hit.hint, hit.start, hit.text))
+        if len(hits) > MAX_FINDINGS_PER_FIELD:  # each located finding re-reads its field
+            rest = hits[MAX_FINDINGS_PER_FIELD:]
+            pending.append(_Pending(path, privacy, rest[0].code, f"and {len(rest):,} more privacy findings "
+                                    f"in this field after the first {MAX_FINDINGS_PER_FIELD}",
+                                    "fix the ones shown and run check again"))
     pending += _age_findings(case, privacy)
     pending += _consent_findings(case, privacy)
     pending += _care_findings(case)
