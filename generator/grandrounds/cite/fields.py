@@ -1,0 +1,288 @@
+"""Reference fields as the styles print them: text, dates, pages, DOIs, URLs, editions.
+
+Owns reading one CSL-JSON field as one line of text (`text_of`, `field`), which layout
+branch an item type gets (`kind_of`), and each field form a style may ask for: years and
+date forms ("5 May 2021", "2002 Jul 25", "March 16, 2023"), page ranges (en dash,
+NLM's "1947-9", AMA's hyphen), the DOI (only `10.NNNN/suffix`) and URL (only http(s) with
+a host) checks, editions ("2nd edn", "2nd ed."), the journal name and NLM's full-stop-free
+abbreviations. Every function is one rule on untrusted data: it returns '' (or [])
+rather than raising for a missing, malformed or non-scalar value. Names are `names.py`'s.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+__all__ = [
+    "text_of", "field", "kind_of", "page_range", "hyphen_pages", "nlm_pages", "year_of",
+    "MONTHS", "full_date", "date_numbers", "nlm_date", "us_date", "doi_url", "doi_of",
+    "safe_url", "ordinal", "edition", "journal_name", "no_periods",
+]
+
+
+def text_of(value: Any) -> str:
+    """A field value as one line of text ('' for missing, empty or non-scalar values)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    return ""
+
+
+def field(item: Mapping[str, Any], *keys: str) -> str:
+    """The first non-empty of `keys` in `item`, as text."""
+    for key in keys:
+        value = text_of(item.get(key))
+        if value:
+            return value
+    return ""
+
+
+# --------------------------------------------------------------------------- kinds
+
+# Which layout branch an item type gets (CSL 1.0.2 type names).
+_PERIODICAL = frozenset({"article-journal", "article-magazine", "article-newspaper",
+                         "review", "review-book", "periodical"})
+_BOOK = frozenset({"book", "bill", "classic", "graphic", "legal_case", "legislation",
+                   "manuscript", "map", "motion_picture", "musical_score", "pamphlet",
+                   "song", "standard", "treaty", "broadcast"})
+_IN_BOOK = frozenset({"chapter", "paper-conference", "entry", "entry-dictionary",
+                      "entry-encyclopedia"})
+_ONLINE = frozenset({"webpage", "post", "post-weblog", "dataset", "software"})
+_PREPRINT = frozenset({"article", "preprint"})
+
+
+def kind_of(item: Mapping[str, Any]) -> str:
+    """The layout branch of `item`: "periodical", "book", "chapter", "report", "thesis",
+    "online" (web page, post, dataset, software) or "preprint" (an `article` with a volume
+    or pages is a periodical); an unknown type is a periodical when it names a container."""
+    type_ = text_of(item.get("type")) or "article-journal"
+    if type_ in _PERIODICAL:
+        return "periodical"
+    if type_ in _PREPRINT:
+        return "periodical" if field(item, "volume", "page") else "preprint"
+    if type_ in _BOOK:
+        return "book"
+    if type_ in _IN_BOOK:
+        return "chapter"
+    if type_ in _ONLINE:
+        return "online"
+    if type_ in ("report", "thesis"):
+        return type_
+    return "periodical" if field(item, "container-title") else "book"
+
+
+# --------------------------------------------------------------------------- pages
+
+_RANGE_DASH = re.compile(
+    r"(?<=\d)\s*(?:-{1,2}|[\u2010\u2011\u2012\u2013\u2014\u2212])\s*(?=[^\W\d_]{0,3}\d)")
+
+
+def page_range(page: str) -> str:
+    """A page field as printed: a hyphen (or other dash) between numbers becomes an en
+    dash, "1083-1090" -> "1083–1090", "S12 - S15" -> "S12–S15"; ranges stay as given
+    (no expansion of "1083-90"), anything else is left alone.
+    """
+    return _RANGE_DASH.sub("\u2013", " ".join(page.split()))
+
+
+def hyphen_pages(page: str) -> str:
+    """AMA: every range written out with a hyphen, "1083–90" stays as given but with "-"."""
+    return page_range(page).replace("\u2013", "-")
+
+
+_SIMPLE_RANGE = re.compile(
+    r"([^\W\d_]*)(\d+)\s*(?:-{1,2}|[\u2010\u2011\u2012\u2013\u2014\u2212])\s*([^\W\d_]*)(\d+)")
+
+
+def nlm_pages(page: str) -> str:
+    """NLM: ranges with a hyphen and the repeated leading digits left out, "1947-1949" ->
+    "1947-9", "S12-S15" -> "S12-5", "93-113" stays."""
+    parts = []
+    for part in " ".join(page.split()).split(","):
+        part = part.strip()
+        match = _SIMPLE_RANGE.fullmatch(part)
+        if match:
+            prefix, start, end_prefix, end = match.groups()
+            if end_prefix in ("", prefix):
+                if len(start) == len(end) and end > start:
+                    same = 0
+                    while start[same] == end[same]:
+                        same += 1
+                    end = end[same:]
+                part = f"{prefix}{start}-{end}"
+            else:
+                part = f"{prefix}{start}-{end_prefix}{end}"
+        parts.append(part)
+    return ", ".join(p for p in parts if p)
+
+
+# --------------------------------------------------------------------------- dates
+
+_YEAR = re.compile(r"\b(\d{4})\b")
+
+
+def year_of(date: Any) -> str:
+    """The year of a CSL date ({"date-parts": [[2009, 5]]}, {"raw": "2009-05"},
+    {"literal": "in the press"}, or a bare 2009 / "2009"), '' when there is none."""
+    if isinstance(date, (dict, Mapping)):
+        parts = date.get("date-parts")
+        if isinstance(parts, (list, Sequence)) and not isinstance(parts, str) and parts:
+            first = parts[0]
+            if isinstance(first, (list, Sequence)) and not isinstance(first, str) and first:
+                year = text_of(first[0])
+                if year:
+                    return year
+        literal = text_of(date.get("literal"))
+        if literal:
+            return literal
+        raw = text_of(date.get("raw"))
+        found = _YEAR.search(raw)
+        return found.group(1) if found else raw
+    text = text_of(date)
+    found = _YEAR.search(text)
+    return found.group(1) if found else text
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                 "Nov", "Dec")
+
+
+def full_date(date: Any) -> str:
+    """"5 May 2021" from {"date-parts": [[2021, 5, 5]]}; falls back to `year_of`."""
+    if isinstance(date, (dict, Mapping)):
+        parts = date.get("date-parts")
+        if isinstance(parts, (list, Sequence)) and parts and isinstance(parts[0], (list, Sequence)) \
+                and not isinstance(parts[0], str):
+            try:
+                nums = [int(p) for p in parts[0][:3]]
+            except (TypeError, ValueError):
+                nums = []
+            if len(nums) >= 2 and 1 <= nums[1] <= 12:
+                month = MONTHS[nums[1] - 1]
+                day = f"{nums[2]} " if len(nums) == 3 and 1 <= nums[2] <= 31 else ""
+                return f"{day}{month} {nums[0]}"
+    return year_of(date)
+
+
+def date_numbers(date: Any) -> list[int]:
+    """[year, month, day] (as many as given and valid) of a CSL date, [] when none."""
+    parts = date.get("date-parts") if isinstance(date, (dict, Mapping)) else None
+    if not (isinstance(parts, (list, Sequence)) and parts and isinstance(parts[0], (list, Sequence))
+            and not isinstance(parts[0], str)):
+        return []
+    nums: list[int] = []
+    for value, low, high in zip(parts[0][:3], (-9999, 1, 1), (9999, 12, 31)):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            break
+        if not low <= number <= high:
+            break
+        nums.append(number)
+    return nums
+
+
+def nlm_date(date: Any) -> str:
+    """NLM: "2002 Jul 25", "2002 Jul", "2002"."""
+    nums = date_numbers(date)
+    if not nums:
+        return year_of(date)
+    return " ".join([str(nums[0]), *([_MONTHS_SHORT[nums[1] - 1]] if len(nums) > 1 else []),
+                     *([str(nums[2])] if len(nums) > 2 else [])])
+
+
+def us_date(date: Any) -> str:
+    """AMA and APA: "March 16, 2023", "March 2023", "2023"."""
+    nums = date_numbers(date)
+    if len(nums) < 2:
+        return year_of(date)
+    month = MONTHS[nums[1] - 1]
+    return f"{month} {nums[2]}, {nums[0]}" if len(nums) > 2 else f"{month} {nums[0]}"
+
+
+# --------------------------------------------------------------------------- DOIs and URLs
+
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi\.org/|doi:\s*)", re.I)
+_DOI_SAFE = "/:;()._-~!$&'*+,=@"
+
+
+def doi_url(doi: Any) -> str:
+    """"https://doi.org/" + the DOI when `doi` is a valid DOI (10.NNNN/suffix, optionally
+    written as doi:... or as a doi.org URL), else ''. Characters that would change the
+    URL's meaning (#, ?, %, quotes, <>) are percent-encoded."""
+    text = _DOI_PREFIX.sub("", text_of(doi))
+    if not _DOI.fullmatch(text) or not text.isprintable():
+        return ""
+    return "https://doi.org/" + quote(text, safe=_DOI_SAFE)
+
+
+def doi_of(item: Mapping[str, Any]) -> tuple[str, str]:
+    """(DOI as printed, its https://doi.org URL) for a valid DOI, else ('', '')."""
+    url = doi_url(item.get("DOI"))
+    if not url:
+        return "", ""
+    return _DOI_PREFIX.sub("", text_of(item.get("DOI"))), url
+
+
+def safe_url(url: Any) -> str:
+    """`url` when it is an http(s) URL with a host and no whitespace or control
+    characters, else '' (`javascript:`, `data:`, relative and malformed URLs)."""
+    if not isinstance(url, str):
+        return ""
+    url = url.strip()
+    if not url or not url.isprintable() or any(ch.isspace() for ch in url):
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return ""
+    return url
+
+
+# --------------------------------------------------------------------------- editions, journals
+
+
+def ordinal(n: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd"."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.I)
+
+
+def edition(item: Mapping[str, Any], abbreviation: str) -> str:
+    """The edition with a style's `abbreviation` ("edn" in Nature, "ed." in NLM, AMA and
+    APA): "2" or "2nd" -> "2nd edn"; other wording ("Second edition") as given."""
+    given = field(item, "edition")
+    if given.isdigit():
+        return f"{ordinal(int(given))} {abbreviation}"
+    return f"{given} {abbreviation}" if _ORDINAL.fullmatch(given) else given
+
+
+def journal_name(item: Mapping[str, Any], abbreviated: bool) -> str:
+    """The journal's name: its abbreviation as given (when `abbreviated` and there is
+    one), else its full title."""
+    if abbreviated:
+        return field(item, "container-title-short", "journalAbbreviation", "container-title")
+    return field(item, "container-title", "container-title-short", "journalAbbreviation")
+
+
+def no_periods(text: str) -> str:
+    """NLM and AMA abbreviations carry no full stops: "Clin. Rheumatol." -> "Clin Rheumatol"."""
+    return " ".join(text.replace(".", " ").split())
