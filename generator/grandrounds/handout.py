@@ -131,7 +131,7 @@ def _renderer(options: HandoutOptions) -> Renderer:
 
 def summary_citation(case: Case, options: HandoutOptions) -> Any:
     """How to cite this summary (the case page's "Cite this summary"), formatted."""
-    return cite.format_reference(_renderer(options).summary_item(case), case.style or options.style)
+    return cite.format_reference(_renderer(options).summary_item(case), cite.style_for(case, options))
 
 
 def _sections(case: Case, hidden: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -152,7 +152,7 @@ def _sections(case: Case, hidden: tuple[str, ...]) -> tuple[list[str], list[str]
 
 
 def _context(case: Case, options: HandoutOptions) -> dict[str, Any]:
-    style = case.style or options.style
+    style = cite.style_for(case, options)
     references, citations, source = case_references(case, style)
     hidden = hidden_sections(case, options)
     opening, answers = _sections(case, hidden)
@@ -381,7 +381,7 @@ def _static_digest(templates: str | None) -> str:
 def input_key(case: Case, cases_dir: Path, options: HandoutOptions) -> str:
     """A hash of everything that goes into the case's handout."""
     digest = hashlib.sha256(_static_digest(options.templates).encode())
-    digest.update(json.dumps([options.paper, options.quiz, case.style or options.style, options.library_name,
+    digest.update(json.dumps([options.paper, options.quiz, cite.style_for(case, options), options.library_name,
                               options.site_url, options.directory_urls, options.teaching_hide]).encode())
     files = [case.source_path, case.references_file]
     files += [str(p) for f in case.figures if (p := confined_path(cases_dir, f.file)) is not None]

@@ -335,7 +335,7 @@ class Renderer:
         `RELATED_SLOT` in its place for the MkDocs plugin to fill in on_post_page (the
         list depends on every case, the rest of the page on this one only)."""
         hidden = self.hidden(case)
-        style = case.style or self.options.style
+        style = cite.style_for(case, self.options)
         references, citations, source = case_references(case, style)
         license_name, license_url = LICENSES.get(case.license or "", (case.license, None))
         meta = {"title": case.title, "description": description(case, hidden=hidden), "tags": all_tags(case)}
