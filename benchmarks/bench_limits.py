@@ -66,7 +66,7 @@ def _repeat(unit: str, n: int = TEXT) -> str:
 def _field(text: str) -> Callable[[dict], None]:
     """A shape that puts `text` in the discussion (a Markdown field, checked by privacy)."""
     def apply(record: dict) -> None:
-        record["discussion"] = text
+        record["discussion"] = text[:TEXT]
     return apply
 
 
@@ -74,8 +74,8 @@ def _every_field(text: str) -> Callable[[dict], None]:
     """The same text in every long Markdown field of the record."""
     def apply(record: dict) -> None:
         for name in ("introduction", "presentation", "outcome", "discussion", "patient_perspective"):
-            record[name] = text
-        record["abstract"] = {"background": text, "case": text, "conclusions": text}
+            record[name] = text[:TEXT]
+        record["abstract"] = {key: text[:TEXT] for key in record["abstract"]}
     return apply
 
 
@@ -140,7 +140,7 @@ SHAPES: dict[str, Callable] = {
     "link-destination": _field("[a](" + _repeat("a") + ")"),
     "blockquote-nesting": _field(_repeat("> ")),
     "list-nesting": _field(_repeat("- ")),
-    "table-wide": _field(_repeat("|a") + "\n" + _repeat("|-") + "\n" + _repeat("|a")),
+    "table-wide": _field("\n".join(_repeat(unit, TEXT // 3 - 1) for unit in ("|a", "|-", "|a"))),
     "footnotes": _field(_repeat("[^a]")),
     "all-fields-emphasis": _every_field(_repeat("*_")),
     "max-references": _references(MAX_LIST_ITEMS),
