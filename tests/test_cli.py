@@ -139,7 +139,7 @@ def test_add_refuses_an_id_used_by_another_record(site, capsys, name, text):
 def test_add_refuses_a_reserved_id(site, capsys, reserved):
     code, out, err = run_cli(capsys, "add", reserved.capitalize())
     assert code == 2
-    assert f"'{reserved}' cannot be a case id" in err
+    assert f"case id '{reserved}' is reserved for a generated page" in err
     assert list((site / "cases").iterdir()) == []
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .values import printable
+
 
 @dataclass(frozen=True)
 class Location:
@@ -31,7 +33,7 @@ class Problem:
 
     def __str__(self) -> str:
         text = f"{self.path}:{self.line}:{self.col}: {self.message}"
-        return f"{text}; {self.hint}" if self.hint else text
+        return printable(f"{text}; {self.hint}" if self.hint else text)  # no raw control character reaches a terminal
 
 
 class CaseErrors(Exception):

@@ -32,7 +32,7 @@ import yaml
 
 from . import limits
 from .errors import CaseErrors, Location, Problem, display_path, fail
-from .values import normalise_newlines, text_problem, value_problems
+from .values import normalise_newlines, printable, text_problem, value_problems
 
 try:  # the C parser; pure Python only where libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -49,18 +49,6 @@ MAX_DEPTH = limits.MAX_DEPTH
 """Deepest nesting of mappings and lists a record may have."""
 
 _TAG = "tag:yaml.org,2002:"
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
-                          "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
-
-
-def printable(text: object) -> str:
-    """`text` with control characters, bidi controls, lone surrogates and non-characters
-    written as `\\xNN`/`\\uNNNN` escapes: for messages that quote an author's text or file
-    name, so nothing raw reaches a terminal."""
-    return _UNPRINTABLE.sub(lambda m: (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                                       else f"\\u{ord(m.group()):04x}"), str(text))
-
-
 class _RecordLoader(_Loader):  # type: ignore[misc, valid-type]
     """The C loader without YAML path resolvers (unused here; they cost a call per node)."""
 

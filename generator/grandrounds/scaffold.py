@@ -29,7 +29,7 @@ from jinja2 import Environment, StrictUndefined
 from . import outdir
 from .fsio import atomic_write, umask
 from .publish import is_record_name
-from .model import RESERVED_IDS, case_json_schema
+from .model import case_id_problem, case_json_schema
 
 SCAFFOLD = Path(__file__).resolve().parent / "templates" / "scaffold"
 """The files `new` and `add` write from (templates/scaffold/ in the repository)."""
@@ -136,12 +136,9 @@ def slugify(title: str) -> str:
 
 
 def id_problem(slug: str) -> str | None:
-    """Why `slug` cannot name a new record, or None."""
-    if not slug or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug) or slug in RESERVED_IDS:
-        return (f"'{slug}' cannot be a case id"
-                + (" (reserved for a generated page)" if slug in RESERVED_IDS else "")
-                + "; pass --id with lower-case words joined by '-'")
-    return None
+    """Why `slug` cannot name a new record (the model's one id rule), or None."""
+    problem = case_id_problem(slug) if slug else "an empty id is not valid"
+    return f"case id {problem}; pass --id with another id (for example lower-case words joined by '-')" if problem else None
 
 
 def new_record(cases_dir: Path, title: str, *, slug: str | None = None, force: bool = False) -> Path:
