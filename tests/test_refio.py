@@ -415,3 +415,123 @@ def test_ris_er_without_trailing_space_is_fine(tmp_path):
     path = tmp_path / "trimmed.ris"
     path.write_text("TY  - JOUR\nID  - a1\nTI  - Trimmed\nER  -\n", encoding="utf-8")
     assert refio.read_reference_file(path)[0]["id"] == "a1"
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def _read_errors(path: Path) -> list[str]:
+    with pytest.raises(CaseErrors) as caught:
+        refio.read_reference_file(path)
+    return [str(p) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize("opening", ["[", "{\"a\": "])
+def test_json_nested_100000_deep_is_a_located_error(tmp_path, opening):
+    path = tmp_path / "refs.json"
+    path.write_text("[\n" + opening * 100_000 + "1", encoding="utf-8")
+    (line,) = _read_errors(path)
+    col = 1 + len(opening) * 19  # the 21st level: the outer list on line 1 is the first
+    assert line.startswith(f"{path}:2:{col}: JSON nested more than 20 levels deep;"), line
+
+
+def test_json_brackets_inside_strings_do_not_count_as_nesting(tmp_path):
+    path = tmp_path / "refs.json"
+    path.write_text(json.dumps([{"id": "a", "type": "book", "title": "[" * 500 + "{\\\"" * 100}]),
+                    encoding="utf-8")
+    assert refio.read_reference_file(path)[0]["title"].startswith("[[[")
+
+
+@pytest.mark.parametrize("escape, name", [("\\ud800", "a lone surrogate"), ("\\udfff", "a lone surrogate"),
+                                          ("\\u0007", "a control character or non-character"),
+                                          ("\\uFFFE", "a control character or non-character"),
+                                          ("\\u009b", "a control character or non-character")])
+def test_json_escape_of_what_no_text_may_hold_is_refused_where_it_is(tmp_path, escape, name):
+    path = tmp_path / "refs.json"
+    path.write_text('[\n  {"id": "a", "type": "book",\n   "title": "ok ' + escape + '"}\n]\n', encoding="utf-8")
+    (line,) = _read_errors(path)
+    assert line == (f"{path}:3:17: '{escape}' is {name}, not text; "
+                    "delete it, or export the file again as UTF-8")
+
+
+def test_json_surrogate_pairs_tabs_and_escaped_backslashes_are_fine(tmp_path):
+    path = tmp_path / "refs.json"
+    path.write_text('[{"id": "a", "type": "book", "title": "\\ud83d\\ude00 \\t \\\\ud800 \\u00e9"}]',
+                    encoding="utf-8")
+    assert refio.read_reference_file(path)[0]["title"] == "\U0001F600 \t \\ud800 é"
+
+
+def test_json_items_pass_the_value_rules_at_their_line(tmp_path):
+    path = tmp_path / "refs.json"
+    items = [{"id": "a", "type": "book", "title": "fine"},
+             {"id": "b", "type": "book", "title": "x" * 100_001}]
+    path.write_text(json.dumps(items, indent=1), encoding="utf-8")
+    (line,) = _read_errors(path)
+    assert line.startswith(f"{path}:7:1: field title: text is 100,001 characters, over the 100,000-character limit")
+
+
+def test_reference_file_over_the_byte_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(refio, "MAX_REFERENCE_FILE_BYTES", 1_000)
+    for suffix in (".json", ".bib", ".ris"):
+        path = tmp_path / f"refs{suffix}"
+        path.write_text(" " * 1_001, encoding="utf-8")
+        (line,) = _read_errors(path)
+        assert line.startswith(f"{path}:1:1: reference file is 1,001 bytes, over the 1,000-byte limit;")
+
+
+def test_bib_control_character_is_refused_at_its_entry(tmp_path):
+    path = tmp_path / "refs.bib"
+    path.write_text("@book{a, title={fine}}\n\n@book{b,\n title={bad \x1b[31m}}\n", encoding="utf-8")
+    (line,) = _read_errors(path)
+    assert line.startswith(f"{path}:3:1: field title: escape (U+001B) is not allowed in text;"), line
+
+
+def test_ris_control_character_is_refused_at_its_record(tmp_path):
+    path = tmp_path / "refs.ris"
+    path.write_text("TY  - BOOK\nTI  - fine\nER  - \n\nTY  - BOOK\nTI  - form\x0cfeed\nER  - \n", encoding="utf-8")
+    (line,) = _read_errors(path)
+    assert line.startswith(f"{path}:6:11: form feed (U+000C) is not allowed in text;"), line
+
+
+def test_bib_field_over_the_text_limit_is_refused_before_latex_decoding(tmp_path):
+    path = tmp_path / "refs.bib"
+    path.write_text("@article{long,\n title={" + "T{\\\"e}st " * 20_000 + "}}\n", encoding="utf-8")
+    (line,) = _read_errors(path)
+    assert line.startswith(f"{path}:1:1: entry 'long': field 'title' is over the 100,000-character limit")
+
+
+def test_bib_latex_beyond_the_file_budget_is_refused_quickly(tmp_path):
+    import time
+
+    path = tmp_path / "refs.bib"
+    title = 'M{\\"u}ller ' * 300  # 3,300 characters of LaTeX
+    entries = [f"@article{{k{i},\n title={{{title}}}}}\n" for i in range(40)]
+    path.write_text("\n".join(entries), encoding="utf-8")
+    start = time.process_time()
+    (line,) = _read_errors(path)
+    assert time.process_time() - start < 4
+    assert "holds more than 40,000 characters of LaTeX markup (from this entry on)" in line
+    fit = refio.MAX_LATEX_CHARS // (len(title) + 20)  # 20: the cost counted for a call
+    assert line.startswith(f"{path}:{1 + 3 * fit}:1: "), line  # the first entry that does not fit
+
+
+def test_plain_bib_text_skips_pylatexenc_with_the_same_result():
+    samples = ["A plain title", "Don't stop  me\nnow", "Well-known co-morbidity", "x/y + z = 1!?\"<>",
+               "naïve café", "a-b's c"]
+    decoder = refio._latex_decoder()
+    for text in samples:
+        assert refio._LATEX_FREE.match(text)
+        assert refio.decode_latex(text) == " ".join(decoder.latex_to_text(text).split())
+    for text in ["a--b", "{X}", "\\'e", "$x$", "50\\%", "``q''", "a~b"]:
+        assert not refio._LATEX_FREE.match(text)
+
+
+def test_check_fails_where_render_used_to_crash_on_a_surrogate(tmp_path, capsys):
+    cases = tmp_path / "cases"
+    write_case(tmp_path, "a.yaml", CASE.format(refs="refs.json").replace("muller_hyponatraemia_2019", "a"))
+    (cases / "refs.json").write_text('[{"id": "a", "type": "book", "title": "\\udc00"}]', encoding="utf-8")
+    code, out, err = run_cli(capsys, "check", "--cases", str(cases))
+    assert code == 1 and "Traceback" not in out + err
+    assert f"{cases / 'refs.json'}:1:40: " in out and "lone surrogate" in out
+    code, out, err = run_cli(capsys, "render", "--cases", str(cases), "--out", str(tmp_path / "out"))
+    assert code == 1 and "Traceback" not in out + err and "lone surrogate" in out + err

@@ -543,6 +543,10 @@ def _ris_structure(text: str, path: Path) -> list[int]:
         line = raw.rstrip("\r")
         if number == 1:
             line = line.lstrip("\ufeff")
+        bad = text_problem(line)  # rispy would split a line at a form feed or a lone CR
+        if bad:
+            problems.append(_problem(path, number, bad[2] + 1, bad[0], bad[1]))
+            continue
         match = _RIS_TAG.match(line)
         if not match:
             looks = _RIS_TAG_LIKE.match(line)
