@@ -19,6 +19,7 @@ __all__ = ["NATURE", "STYLES", "layout"]
 
 def _authors(item: Mapping[str, Any], style: Style, out: Out,
              editors_fallback: bool = False) -> None:
+    """The authors and a full stop; with none, a book's editors + " (eds)" (`editors_fallback`)."""
     authors, _ = names_of(item, "author", style.names)
     if authors:
         out.word(authors)
