@@ -38,7 +38,7 @@ from typing import Callable
 
 import yaml
 
-from grandrounds.limits import (MAX_DEPTH, MAX_LIST_ITEMS, MAX_REFERENCE_FILE_BYTES,
+from grandrounds.limits import (MAX_DEPTH, MAX_LIST_ITEMS, MAX_MARKDOWN_CHARS, MAX_REFERENCE_FILE_BYTES,
                                 MAX_TEXT_CHARS)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,11 +71,14 @@ def _field(text: str) -> Callable[[dict], None]:
 
 
 def _every_field(text: str) -> Callable[[dict], None]:
-    """The same text in every long Markdown field of the record."""
+    """The text spread over the record's long Markdown fields, just under the record's
+    `MAX_MARKDOWN_CHARS` in all (the base record's other fields hold the rest)."""
     def apply(record: dict) -> None:
-        for name in ("introduction", "presentation", "outcome", "discussion", "patient_perspective"):
-            record[name] = text[:TEXT]
-        record["abstract"] = {key: text[:TEXT] for key in record["abstract"]}
+        names = ("introduction", "presentation", "outcome", "discussion", "patient_perspective")
+        each = (MAX_MARKDOWN_CHARS - 20_000) // (len(names) + len(record["abstract"]))
+        for name in names:
+            record[name] = text[:each]
+        record["abstract"] = {key: text[:each] for key in record["abstract"]}
     return apply
 
 
@@ -143,6 +146,7 @@ SHAPES: dict[str, Callable] = {
     "table-wide": _field("\n".join(_repeat(unit, TEXT // 3 - 1) for unit in ("|a", "|-", "|a"))),
     "footnotes": _field(_repeat("[^a]")),
     "all-fields-emphasis": _every_field(_repeat("*_")),
+    "all-fields-brackets": _every_field(_repeat("[@")),
     "max-references": _references(MAX_LIST_ITEMS),
     "max-investigations": _table_rows(MAX_LIST_ITEMS),
     "deep-nesting": _deep(MAX_DEPTH - 4),

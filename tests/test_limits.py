@@ -201,3 +201,17 @@ def test_handout_past_the_page_budget_is_refused_before_layout(tmp_path, capsys,
     assert code == 1
     assert f"over the {MAX_HANDOUT_PAGES}-page limit for one case" in out + err
     assert "Traceback" not in out + err
+
+
+def test_a_records_markdown_over_the_budget_is_refused_at_the_field_that_passes_it(tmp_path, capsys):
+    from grandrounds.limits import MAX_MARKDOWN_CHARS
+
+    each = MAX_MARKDOWN_CHARS // 3
+    write_case(tmp_path, "x.yaml", f"title: Long\nabstract: Short.\nintroduction: {'a' * each}\n"
+                                   f"presentation: {'b' * each}\ndiscussion: {'d' * each}\n"
+                                   f"outcome: {'c' * each}\n")
+    start = time.process_time()
+    code, out, _ = run_cli(capsys, "check", "--cases", str(tmp_path / "cases"))
+    assert time.process_time() - start < 3
+    assert code == 1
+    assert f"x.yaml:6:10: error: schema: the record's Markdown fields reach {MAX_MARKDOWN_CHARS:,} characters" in out

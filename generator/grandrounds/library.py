@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .errors import CaseErrors, Location, Problem, display_path, fail
 from .images import figure_problem
+from .limits import MAX_MARKDOWN_CHARS
 from .load import RawRecord, load_record
 from .markup import cited_keys
 from .parallel import map_forked
@@ -52,7 +53,8 @@ def read_case(path: Path, cases_dir: Path) -> Case:
         except CaseErrors as exc:
             problems += exc.problems
     problems += _figure_problems(raw, case, cases_dir)
-    problems += _citation_problems(raw, case)
+    over_budget = _markdown_budget_problems(raw, case)
+    problems += over_budget or _citation_problems(raw, case)  # which parses every field
     if problems:
         raise CaseErrors(problems)
     return case
@@ -95,6 +97,17 @@ def _figure_problems(raw: RawRecord, case: Case, cases_dir: Path) -> list[Proble
                                      f"no figure with id '{item.figure}'",
                                      "use the id of an entry under `figures:`"))
     return problems
+
+
+def _markdown_budget_problems(raw: RawRecord, case: Case) -> list[Problem]:
+    """The field where the record's Markdown passes `limits.MAX_MARKDOWN_CHARS` in all."""
+    total = 0
+    for path, text in case.markdown_fields():
+        total += len(text)
+        if total > MAX_MARKDOWN_CHARS:
+            return [_problem(raw, path, f"the record's Markdown fields reach {MAX_MARKDOWN_CHARS:,} characters "
+                             "in all here", "shorten the text, or split the case into more than one record")]
+    return []
 
 
 def _citation_problems(raw: RawRecord, case: Case) -> list[Problem]:

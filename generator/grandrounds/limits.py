@@ -37,6 +37,12 @@ MAX_MARKDOWN_NESTING = 20
 # ten real case reports in the shared corpus is about 12,000 characters.
 MAX_TEXT_CHARS = 100_000
 
+# Characters of Markdown in one record, all its Markdown fields together (library.py). markdown-
+# it-py spends up to ~25 µs a character on adversarial Markdown and a build renders each field
+# more than once (page, handout, search index): one 100,000-character field builds in ~2-3 s,
+# nine of them took 35 s. The ten real case reports of the shared corpus hold under 20,000.
+MAX_MARKDOWN_CHARS = 100_000
+
 # Items in one list of a record (references, figures, timeline rows, authors ...). The seed
 # article cites 24 references; long reviews cite a few hundred.
 MAX_LIST_ITEMS = 1_000
