@@ -4,6 +4,7 @@ within 5 s and 1 GB each?
     python benchmarks/bench_limits.py                 # every shape
     python benchmarks/bench_limits.py --only emphasis bib-title   # some of them
     python benchmarks/bench_limits.py --list
+    python benchmarks/bench_limits.py --rules         # each privacy rule's time against length
 
 Each shape is one record (a copy of the repository's `dah-sle-msc` case with one part made as
 large and as adversarial as `grandrounds.limits` allows) in a one-record site in a temporary
@@ -183,13 +184,47 @@ def _verdict(result: dict) -> str:
     return "ok  " if ok else "OVER"
 
 
+RULE_NEAR_MISSES = ("a.", "a-", "1-", "A-", "Aa-", "Aa ", "1 ", "1.1.", "'A")
+
+
+def rule_times() -> None:
+    """CPU seconds of each privacy rule over 25,000, 50,000 and 100,000 characters of each
+    near-miss (the worst unit per rule), and the ratio of the last two: about 2 is linear."""
+    import time
+
+    from grandrounds import privacy
+
+    def seconds(rule: object, text: str) -> float:
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            for _match in rule.pattern.finditer(text):  # type: ignore[attr-defined]
+                pass
+            best = min(best, time.process_time() - start)
+        return best
+
+    prefix = "@ http www. .com/ Mr Street Hospital County, lives in "  # opens every gate
+    print(f"{'rule':24} {'worst unit':10} {'25k':>8} {'50k':>8} {'100k':>8}  100k/50k")
+    for i, rule in enumerate(privacy._RULES):
+        rows = []
+        for unit in RULE_NEAR_MISSES:
+            rows.append((tuple(seconds(rule, prefix + _repeat(unit, n)) for n in (25_000, 50_000, 100_000)), unit))
+        (quarter, half, full), unit = max(rows)
+        print(f"{rule.code + ' #' + str(i):24} {unit!r:10} {quarter:8.4f} {half:8.4f} {full:8.4f}  "
+              f"{full / max(half, 1e-6):5.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="*", help="shape names")
     parser.add_argument("--list", action="store_true")
+    parser.add_argument("--rules", action="store_true", help="time each privacy rule against length instead")
     args = parser.parse_args()
     if args.list:
         print("\n".join(SHAPES))
+        return
+    if args.rules:
+        rule_times()
         return
     bin_dir = Path(sys.executable).parent
     commands = {
