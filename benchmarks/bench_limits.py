@@ -46,7 +46,18 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "cases" / "dah-sle-msc.yaml"
 BUDGET_SECONDS = 5.0
 BUDGET_BYTES = 1024 ** 3
-TEXT = MAX_TEXT_CHARS - 10  # just under the limit
+
+
+def _base_markdown_chars() -> int:
+    """Characters in the base record's Markdown fields other than the discussion."""
+    from grandrounds.library import read_case
+
+    case = read_case(BASE, BASE.parent)
+    return sum(len(text) for path, text in case.markdown_fields() if path != ("discussion",))
+
+
+# one field as long as the text limit and the record's Markdown budget allow
+TEXT = min(MAX_TEXT_CHARS, MAX_MARKDOWN_CHARS - _base_markdown_chars()) - 10
 
 _MEASURE = r"""
 import json, resource, subprocess, sys, time

@@ -215,3 +215,26 @@ def test_a_records_markdown_over_the_budget_is_refused_at_the_field_that_passes_
     assert time.process_time() - start < 3
     assert code == 1
     assert f"x.yaml:6:10: error: schema: the record's Markdown fields reach {MAX_MARKDOWN_CHARS:,} characters" in out
+
+
+def test_handout_estimate_counts_inline_elements_as_layout_work():
+    html = "<html><body><p>" + "<em>a</em> " * (handout.ELEMENTS_PER_PAGE * 3) + "</p></body></html>"
+    assert handout.estimated_pages(html) == pytest.approx(3.0, rel=0.01)  # the <p> counts too
+
+
+def test_long_unbroken_text_gets_break_opportunities_and_real_text_does_not():
+    real = "<html><body><p>See https://doi.org/10.1056/NEJMoa2034577 and <em>naïve</em> &amp; co.</p></body></html>"
+    assert handout._breakable(real) == real
+    long = "<html><body><p>" + "*<em>_</em>" * 300 + " end</p></body></html>"
+    out = handout._breakable(long)
+    assert out.replace("\u200b", "") == long
+    assert out.count("\u200b") == (600 - 1) // handout.LONGEST_UNBROKEN  # none after the last piece
+
+
+def test_emphasis_dense_handout_is_refused_or_quick(tmp_path, capsys, monkeypatch):
+    write_case(tmp_path, "dense.yaml", "title: Dense\nabstract: '" + "*a* " * 4_000 + "'\n")
+    monkeypatch.chdir(tmp_path)
+    start = time.perf_counter()
+    code, out, err = run_cli(capsys, "handout", "--jobs", "1", "--cases", "cases", "dense")
+    assert code == 1 and f"over the {MAX_HANDOUT_PAGES}-page limit" in out + err
+    assert time.perf_counter() - start < 10

@@ -310,9 +310,41 @@ def _fetcher_for(roots: Iterable[str]) -> Any:
     return ConfinedFetcher(allowed_protocols=("file", "data"))
 
 
+_HTML_PIECES = re.compile(r"(<[^>]*>|&#?\w+;|\s+)|([^<&\s]+|[<&])")
+LONGEST_UNBROKEN = 200
+"""Characters of text without a break opportunity before `_breakable` adds one (U+200B)."""
+
+
+def _breakable(html: str) -> str:
+    """`html` with a zero-width space after every `LONGEST_UNBROKEN` characters of text that
+    has no space, across tags.
+
+    WeasyPrint's line breaking is quadratic in the inline boxes of a run it cannot break:
+    8,000 characters of `*_` (a few hundred `<em>`s in one "word") took 20 s, 80,000 took
+    150 s. No real word or URL is this long, so real text is unchanged."""
+    out: list[str] = []
+    run = 0
+    body = html.find("<body")
+    for markup, text in _HTML_PIECES.findall(html, max(body, 0)):
+        if markup:
+            if markup[0] != "<" or markup[:3] in ("<br", "<p>", "<p ", "<li", "<td", "<th", "<tr", "<di"):
+                run = 0 if markup[0] != "&" else run + 1
+            out.append(markup)
+            continue
+        while run + len(text) > LONGEST_UNBROKEN:
+            cut = max(LONGEST_UNBROKEN - run, 0)
+            out += [text[:cut], "\u200b"]
+            text, run = text[cut:], 0
+        run += len(text)
+        out.append(text)
+    return html[:max(body, 0)] + "".join(out)
+
+
 def render_pdf(html: str, cases_dir: Path, options: HandoutOptions) -> tuple[bytes, int, int]:
     """(PDF bytes, page count, pages before the answer page)."""
     from weasyprint import HTML
+
+    html = _breakable(html)
 
     fonts, sheets = _stylesheets(options.templates)
     template_dirs = [str(Path(p)) for p in _environment(options.templates).loader.searchpath]  # type: ignore[union-attr]
@@ -327,21 +359,26 @@ def render_pdf(html: str, cases_dir: Path, options: HandoutOptions) -> tuple[byt
 
 
 _BLOCK = re.compile(r"<(?:p|li|tr|h[1-6]|figure|figcaption|dt|dd|blockquote|pre|div)\b")
+_ELEMENT = re.compile(r"<[a-zA-Z]")
 _TAG = re.compile(r"<[^>]*>")
 CHARS_PER_PAGE = 9_000
 BLOCKS_PER_PAGE = 55
-"""The most text and the most blocks (paragraphs, list items, table rows ...) a handout page
+ELEMENTS_PER_PAGE = 250
+"""The most text, blocks (paragraphs, list items, table rows ...) and elements a handout page
 held when measured: a page of references held ~9,100 characters, a page of one-line list items
-~54 items, a page of the example cases ~4,100 characters and ~40 blocks."""
+~54 items, the example cases ~4,100 characters, ~40 blocks and ~110 elements a page. Elements
+cost layout time whatever the pages: WeasyPrint spends ~0.7 ms on each inline element (8,000
+`<em>`/`<code>` on 4 pages took 7 s), so 250 of them count as a page."""
 
 
 def estimated_pages(html: str) -> float:
-    """How many pages WeasyPrint will lay `html` out on, from its text and block counts
-    (a linear scan, no layout). It errs low: measured 12.2 for 12 pages of references, 19.5
-    for 20 of list items, 8.5 for 10 of table rows."""
+    """How many pages' worth of layout WeasyPrint will do for `html`, from its text, block
+    and element counts (a linear scan, no layout). It errs low on pages: measured 12.2 for 12
+    pages of references, 19.5 for 20 of list items, 8.5 for 10 of table rows."""
     body = html[html.find("<body"):]
     chars = len(" ".join(_TAG.sub("", body).split()))
-    return max(chars / CHARS_PER_PAGE, len(_BLOCK.findall(body)) / BLOCKS_PER_PAGE)
+    return max(chars / CHARS_PER_PAGE, len(_BLOCK.findall(body)) / BLOCKS_PER_PAGE,
+               len(_ELEMENT.findall(body)) / ELEMENTS_PER_PAGE)
 
 
 def page_budget_problem(html: str, source: str) -> Problem | None:
@@ -350,8 +387,8 @@ def page_budget_problem(html: str, source: str) -> Problem | None:
     pages = estimated_pages(html)
     if pages <= MAX_HANDOUT_PAGES:
         return None
-    return Problem(source, 1, 1, f"the handout would run to about {pages:.0f} pages, over the "
-                   f"{MAX_HANDOUT_PAGES}-page limit for one case",
+    return Problem(source, 1, 1, f"the handout would run to about {pages:.0f} pages (or as much layout "
+                   f"work), over the {MAX_HANDOUT_PAGES}-page limit for one case",
                    "shorten the references, tables, lists or abstract (a handout should fit on "
                    f"{MAX_PAGES} pages), or leave this case out of the handouts")
 
