@@ -119,10 +119,10 @@ def _deep(depth: int) -> Callable[[dict], None]:
     return apply
 
 
-def _bib(title_chars: int, entries: int = 1) -> Callable[[dict, Path], None]:
+def _bib(title_chars: int, entries: int = 1, unit: str = 'T{\\"e}st ') -> Callable[[dict, Path], None]:
     def apply(record: dict, folder: Path) -> None:
         body = []
-        title = _repeat('T{\\"e}st ', title_chars)
+        title = _repeat(unit, title_chars)
         for i in range(entries):
             body.append(f"@article{{k{i},\n  author = {{Smith, J. and Doe, A.}},\n"
                         f"  title = {{{title}}},\n"
@@ -164,6 +164,7 @@ SHAPES: dict[str, Callable] = {
     "deep-nesting": _deep(MAX_DEPTH - 4),
     "bib-long-title": _bib(MAX_TEXT_CHARS - 100),
     "bib-big-file": _bib(1_500, entries=MAX_REFERENCE_FILE_BYTES // 1_700),
+    "bib-max-plain": _bib(1_900, entries=MAX_LIST_ITEMS, unit="Plain title words "),
     "json-deep": _json_refs("[" * 100_000 + "]" * 100_000),
     "json-surrogate": _json_refs('[{"id": "a", "type": "book", "title": "x\\ud800y"}]'),
 }
