@@ -9,6 +9,7 @@ work on a shared machine does not fail them; the bounds are several times what t
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -201,6 +202,11 @@ def test_handout_past_the_page_budget_is_refused_before_layout(tmp_path, capsys,
     assert code == 1
     assert f"over the {MAX_HANDOUT_PAGES}-page limit for one case" in out + err
     assert "Traceback" not in out + err
+    # check finds what handout refuses: a warning (a site without handouts can still publish it)
+    code, out, err = run_cli(capsys, "check", "--cases", "cases", "--strict")
+    assert code == 1
+    assert re.search(r"^cases/long\.yaml:1:1: warning: handout/too-long: the handout would run to about \d+ pages",
+                     out, re.M), out
 
 
 def test_a_records_markdown_over_the_budget_is_refused_at_the_field_that_passes_it(tmp_path, capsys):

@@ -36,6 +36,7 @@ from .load import load_record, read_text
 from .markup import cited_keys, remote_images
 from .model import Case
 from .parallel import map_forked
+from .values import printable
 from .privacy import FAMILY_OF, PATIENT_FIELDS, RULE_FAMILIES, Hit, patient_fields, privacy_hits
 
 __all__ = ["Finding", "Checker", "check_case", "check_build", "care_table", "format_care_table",
@@ -60,7 +61,7 @@ class Finding:
 
     def __str__(self) -> str:
         text = f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.code}: {self.message}"
-        return f"{text}; {self.hint}" if self.hint else text
+        return printable(f"{text}; {self.hint}" if self.hint else text)  # author text quoted, controls escaped
 
 
 # --------------------------------------------------------------------------- privacy rules
@@ -508,6 +509,9 @@ class Checker:
     (a `Library.refresh()` gives a changed record a new `Case` object)."""
 
     privacy: str = "warning"
+    handouts: bool = False
+    """Also estimate each case's handout (`handout/too-long`): `grandrounds check` does, so
+    it finds what `grandrounds handout` and a `handouts: true` build would refuse."""
     _cache: dict[str, tuple[Case, list[Finding]]] = field(default_factory=dict)
 
     fresh: list[Finding] = field(default_factory=list)
@@ -524,7 +528,8 @@ class Checker:
         keys = [c.source_path or c.slug for c in cases]
         stale = [(key, case) for key, case in zip(keys, cases)
                  if key not in self._cache or self._cache[key][0] is not case]
-        results = map_forked(_check_one, [(case, self.privacy, library.cases_dir) for _, case in stale])
+        results = map_forked(_check_one, [(case, self.privacy, library.cases_dir, self.handouts)
+                                          for _, case in stale])
         self.fresh = []
         for (key, case), result in zip(stale, results):
             self._cache[key] = (case, result)
@@ -536,9 +541,23 @@ class Checker:
         return findings
 
 
-def _check_one(job: tuple[Case, str, Path]) -> list[Finding]:
-    case, privacy, cases_dir = job
-    return check_case(case, privacy=privacy, cases_dir=cases_dir)
+def _check_one(job: tuple[Case, str, Path, bool]) -> list[Finding]:
+    case, privacy, cases_dir, handouts = job
+    findings = check_case(case, privacy=privacy, cases_dir=cases_dir)
+    return findings + (handout_findings(case) if handouts else [])
+
+
+def handout_findings(case: Case) -> list[Finding]:
+    """`handout/too-long` when the case's handout is estimated past the page budget that
+    `handout` refuses (`handout.page_budget_problem`; ~2 ms a case, no layout)."""
+    from . import handout
+
+    source = display_path(case.source_path or case.slug)
+    problem = handout.page_budget_problem(handout.handout_html([case], handout.HandoutOptions()), source)
+    if problem is None:
+        return []
+    return [Finding(problem.path, problem.line, problem.col, "warning", "handout/too-long",
+                    problem.message, problem.hint)]
 
 
 def check_build(checker: Checker, library: Any, logger: Any, *, serve: bool,

@@ -79,7 +79,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                               f"image ({exc}); re-export the image without metadata (the file is unchanged)",
                               file=sys.stderr)
                     not_stripped.add(target)
-    checker = check.Checker(privacy="error" if args.privacy_errors else "warning")
+    checker = check.Checker(privacy="error" if args.privacy_errors else "warning", handouts=True)
     findings = checker.run(library)
     shown = [f for f in findings if f.severity != "info" or args.info]
     if shown or args.format == "json":  # json: always a list, [] when clean
