@@ -280,7 +280,7 @@ print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_m
         assert verdict == (f"(\"figure file '{name}' has {pixels} pixels, over the 40,000,000-pixel limit for a "
                            "figure (width x height, over all frames)\", 'export it at a lower resolution')")
         seconds, megabytes = numbers.split()
-        assert float(seconds) < 2 and int(megabytes) < 150, numbers
+        assert float(seconds) < 2 and int(megabytes) < 300, numbers  # decoding 81 MP alone would take over 240 MB
 
 
 def test_pixels_are_counted_over_every_frame_and_page(tmp_path, monkeypatch):
@@ -326,11 +326,17 @@ def test_unreadable_rasters_are_refused(tmp_path, content):
         "export it again as PNG, JPEG or SVG")
 
 
-def test_a_truncated_jpeg_is_refused(tmp_path):
+@pytest.mark.parametrize("lenient", [False, True])
+def test_a_truncated_jpeg_is_refused(tmp_path, monkeypatch, lenient):
+    from PIL import ImageFile
+
+    # WeasyPrint sets LOAD_TRUNCATED_IMAGES when it is imported (handouts, a full test run)
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", lenient)
     path = tmp_path / "cut.jpg"
     noise((64, 64), 9).save(path, quality=95)
     path.write_bytes(path.read_bytes()[:-400])
     assert "cannot be read as an image" in figure_problem(path)[0]
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is lenient  # put back as it was
 
 
 # --------------------------------------------------------------------------- figure check: SVG

@@ -145,18 +145,23 @@ def open_raster(source: Path | bytes) -> Iterator[Any]:
     """The image opened by Pillow, header only, from the raster formats a figure may be;
     Pillow's own decompression-bomb warning is silenced (our pixel limit is lower) and its
     error becomes `_TooLarge`. Raises Pillow's errors for what it cannot identify."""
-    from PIL import Image
+    from PIL import Image, ImageFile
 
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # DecompressionBombWarning, "possibly corrupt EXIF", ...
-        try:
-            image = Image.open(stream, formats=RASTER_FORMATS)
-        except Image.DecompressionBombError as exc:
-            found = _BOMB_SIZE.search(str(exc))
-            raise _TooLarge(int(found.group(1)) if found else MAX_FIGURE_PIXELS + 1) from None
-        with image:
-            yield image
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint sets it to True when imported
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated figure is a broken file, not a picture
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DecompressionBombWarning, "possibly corrupt EXIF", ...
+            try:
+                image = Image.open(stream, formats=RASTER_FORMATS)
+            except Image.DecompressionBombError as exc:
+                found = _BOMB_SIZE.search(str(exc))
+                raise _TooLarge(int(found.group(1)) if found else MAX_FIGURE_PIXELS + 1) from None
+            with image:
+                yield image
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
 
 
 def _pixels_and_frames(image: Any) -> tuple[int, int]:
