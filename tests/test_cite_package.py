@@ -102,3 +102,20 @@ def test_style_for_is_the_case_style_else_the_site_style(case_style, site_style,
 def test_unknown_style_is_refused_by_name():
     with pytest.raises(cite.UnknownStyleError, match="known styles: nature, vancouver, ama, apa"):
         cite.format_reference(ARTICLE, "harvard")
+
+
+@pytest.mark.parametrize("style", cite.STYLES)
+@pytest.mark.parametrize("item", [
+    {"type": "webpage", "title": "T", "URL": "https://x.org", "accessed": {"date-parts": [[2021, float("inf")]]}},
+    {"type": "article-journal", "title": "T", "issued": {"date-parts": [[float("inf")]]}},
+    {"type": "webpage", "title": "T", "issued": {"date-parts": [[2020, float("-inf"), 3]]}},
+    {"type": "book", "title": "T", "edition": "\u00b2"},
+    {"type": "book", "title": "T", "publisher": "P", "edition": "9" * 5000},
+])
+def test_numbers_int_refuses_are_printed_as_given_not_raised(style, item):
+    """Dates of infinity (JSON's `Infinity`) and editions of digits int() refuses were
+    tracebacks; they print as the other malformed values do."""
+    formatted = cite.format_reference(item, style)
+    assert formatted.text.startswith("T")
+    if "edition" in item:
+        assert item["edition"] in formatted.text

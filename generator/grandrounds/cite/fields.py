@@ -167,7 +167,7 @@ def full_date(date: Any) -> str:
                 and not isinstance(parts[0], str):
             try:
                 nums = [int(p) for p in parts[0][:3]]
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
                 nums = []
             if len(nums) >= 2 and 1 <= nums[1] <= 12:
                 month = MONTHS[nums[1] - 1]
@@ -186,7 +186,7 @@ def date_numbers(date: Any) -> list[int]:
     for value, low, high in zip(parts[0][:3], (-9999, 1, 1), (9999, 12, 31)):
         try:
             number = int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
             break
         if not low <= number <= high:
             break
@@ -271,7 +271,10 @@ def edition(item: Mapping[str, Any], abbreviation: str) -> str:
     APA): "2" or "2nd" -> "2nd edn"; other wording ("Second edition") as given."""
     given = field(item, "edition")
     if given.isdigit():
-        return f"{ordinal(int(given))} {abbreviation}"
+        try:
+            return f"{ordinal(int(given))} {abbreviation}"
+        except ValueError:  # digits int() refuses: "²", over 4,300 of them
+            pass
     return f"{given} {abbreviation}" if _ORDINAL.fullmatch(given) else given
 
 
