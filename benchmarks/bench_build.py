@@ -190,7 +190,7 @@ def plugin_options(config_file: Path) -> dict[str, Any]:
 
 
 def render_options(root: Path) -> Any:
-    from grandrounds.render import RenderOptions
+    from grandrounds.site.render import RenderOptions
 
     config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
     options = plugin_options(root / "mkdocs.yml")
@@ -205,9 +205,9 @@ def bench_library(root: Path, paths: list[Path], passes: int = 3) -> dict[str, f
     """Milliseconds per case for each stage: a warm-up over a few cases, then `passes` timed
     passes over all records; each stage keeps its best pass (the machine is shared)."""
     from grandrounds.cite import format_references
-    from grandrounds.load import load_record
-    from grandrounds.model import validate_record
-    from grandrounds.render import Renderer
+    from grandrounds.record.load import load_record
+    from grandrounds.record.model import validate_record
+    from grandrounds.site.render import Renderer
 
     renderer = Renderer(root / "templates", render_options(root))
     style = renderer.options.style
@@ -227,8 +227,8 @@ def bench_library(root: Path, paths: list[Path], passes: int = 3) -> dict[str, f
 
 def _library_pass(paths: list[Path], renderer: Any, style: str) -> dict[str, float]:
     from grandrounds.cite import format_references
-    from grandrounds.load import load_record
-    from grandrounds.model import validate_record
+    from grandrounds.record.load import load_record
+    from grandrounds.record.model import validate_record
 
     totals = dict.fromkeys(("load", "validate", "cite", "render"), 0.0)
     clock = time.perf_counter
@@ -282,8 +282,8 @@ def mkdocs_build(site_root: Path, out: Path, repeat: int) -> dict[str, Any]:
 
 def make_plain_site(root: Path, plain: Path) -> None:
     """The same pages pre-rendered as Markdown files, built without the grandrounds plugin."""
-    from grandrounds.library import load_library
-    from grandrounds.render import Renderer, render_site, site_citation_files
+    from grandrounds.record.library import load_library
+    from grandrounds.site.render import Renderer, render_site, site_citation_files
 
     if plain.exists():
         shutil.rmtree(plain)
@@ -438,7 +438,7 @@ def profile_dirty_rebuild(root: Path, top: int = 30) -> tuple[list[float], int, 
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    from grandrounds.render import Renderer
+    from grandrounds.site.render import Renderer
 
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
     site = Path(tempfile.mkdtemp(prefix="bench-site-"))

@@ -25,8 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from grandrounds import check
-from grandrounds.library import Library, find_case_files
+from grandrounds.checks import check
+from grandrounds.record.library import Library, find_case_files
 
 ROOT = Path(__file__).resolve().parent.parent
 

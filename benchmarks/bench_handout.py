@@ -84,7 +84,7 @@ def time_one_handout(name: str, runs: int) -> None:
     """CPU and wall ms of rendering the repository case `name` (HTML + layout + PDF) in a
     warm process: the first render (fonts loaded, caches filled) is shown apart."""
     from grandrounds import handout
-    from grandrounds.library import Library
+    from grandrounds.record.library import Library
 
     cases_dir = ROOT / "cases"
     library = Library(cases_dir)

@@ -50,7 +50,7 @@ BUDGET_BYTES = 1024 ** 3
 
 def _base_markdown_chars() -> int:
     """Characters in the base record's Markdown fields other than the discussion."""
-    from grandrounds.library import read_case
+    from grandrounds.record.library import read_case
 
     case = read_case(BASE, BASE.parent)
     return sum(len(text) for path, text in case.markdown_fields() if path != ("discussion",))
@@ -204,7 +204,7 @@ def rule_times() -> None:
     near-miss (the worst unit per rule), and the ratio of the last two: about 2 is linear."""
     import time
 
-    from grandrounds import privacy
+    from grandrounds.checks import privacy
 
     def seconds(rule: object, text: str) -> float:
         best = float("inf")

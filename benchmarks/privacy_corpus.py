@@ -17,8 +17,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from grandrounds.check import FAMILY_OF, check_case
-from grandrounds.library import read_case
+from grandrounds.checks.check import FAMILY_OF, check_case
+from grandrounds.record.library import read_case
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "privacy"
 _EXPECT = re.compile(r"#\s*expect:\s*((?:privacy/[\w-]+(?:@[+-]?\d+)?\s*)+)$")

@@ -12,9 +12,11 @@ import pytest
 import rispy
 
 from conftest import ROOT, article, build_project, parse_html, read_html, run_cli
-from grandrounds import bibliography, cite, refio
-from grandrounds.bibliography import Citer, merge, merge_key, normalise_doi, normalise_title
-from grandrounds.library import load_library
+from grandrounds.site import bibliography
+from grandrounds import cite
+from grandrounds.record import refio
+from grandrounds.site.bibliography import Citer, merge, merge_key, normalise_doi, normalise_title
+from grandrounds.record.library import load_library
 
 
 def ref(id_, title="A title", year=2020, doi=None, family="Smith", **extra):

@@ -19,10 +19,10 @@ import pytest
 
 from conftest import (BROWSER_TIMEOUT, NAVIGATION_TIMEOUT, ROOT, SEARCH_READY, TESTS, build_project,
                       search, serve_directory, wait_for_transitions)
-from grandrounds.library import load_library
-from grandrounds.markup import markdown_to_text
-from grandrounds.model import Case
-from grandrounds.render import slugify
+from grandrounds.record.library import load_library
+from grandrounds.site.markup import markdown_to_text
+from grandrounds.record.model import Case
+from grandrounds.site.render import slugify
 
 ARTIFACTS = TESTS / "artifacts"
 TEACHING_CASE = "anti-nmda-encephalitis"

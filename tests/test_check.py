@@ -20,8 +20,8 @@ import yaml
 from PIL import Image
 
 from conftest import FIXTURES, ROOT, read_html, run_cli, write_case
-from grandrounds import check
-from grandrounds.library import Library, read_case
+from grandrounds.checks import check
+from grandrounds.record.library import Library, read_case
 
 CORPUS = FIXTURES / "privacy"
 

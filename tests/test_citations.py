@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, write_case
-from grandrounds.library import read_case
-from grandrounds.render import Renderer
+from grandrounds.record.library import read_case
+from grandrounds.site.render import Renderer
 
 RECORD = """
     title: Citations

@@ -95,7 +95,7 @@ def test_add_creates_a_draft_that_checks_with_only_care_warnings(site, capsys):
     assert code == 1  # a skeleton is not finished: CARE items are missing
     assert out and all(": warning: care/" in line for line in out.splitlines()), out
     assert run_cli(capsys, "check")[0] == 0
-    from grandrounds.library import read_case
+    from grandrounds.record.library import read_case
 
     case = read_case(Path("cases/my-case.yaml"), Path("cases"))
     assert case.title == "Fever: a case of Crohn's"
@@ -105,7 +105,7 @@ def test_add_creates_a_draft_that_checks_with_only_care_warnings(site, capsys):
 
 def test_add_makes_the_file_name_from_the_title(site, capsys):
     assert run_cli(capsys, "add", "Acute gout in a café owner")[0] == 0
-    from grandrounds.library import read_case
+    from grandrounds.record.library import read_case
 
     case = read_case(Path("cases/acute-gout-in-a-cafe-owner.yaml"), Path("cases"))
     assert case.title == "Acute gout in a café owner"
@@ -233,4 +233,4 @@ def test_console_script_entry_point_is_installed():
     scripts = {e.name: e.value for e in entry_points(group="console_scripts")}
     assert scripts.get("grandrounds") == "grandrounds.cli:main"
     plugins = {e.name: e.value for e in entry_points(group="mkdocs.plugins")}
-    assert plugins.get("grandrounds") == "grandrounds.plugin:GrandroundsPlugin"
+    assert plugins.get("grandrounds") == "grandrounds.hosts.plugin:GrandroundsPlugin"

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import PNG_1PX, SEED_ITEMS_FILE, run_cli, write_case
 from grandrounds.errors import CaseErrors
-from grandrounds.library import read_case
+from grandrounds.record.library import read_case
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ import yaml
 
 from conftest import GOLDEN, ROOT, SEED_ITEMS_FILE, SEED_NATURE_LINES, write_case
 from grandrounds.cite import format_references
-from grandrounds.library import load_library, read_case
-from grandrounds.model import Case
-from grandrounds.render import Renderer, RenderOptions, patient_line, render_site
+from grandrounds.record.library import load_library, read_case
+from grandrounds.record.model import Case
+from grandrounds.site.render import Renderer, RenderOptions, patient_line, render_site
 
 UPDATE = os.environ.get("GRANDROUNDS_UPDATE_GOLDEN") == "1"
 

@@ -122,7 +122,7 @@ def test_the_commands_succeed(runs: dict[str, list]) -> None:
 
 
 def test_seed_handout_has_title_headings_references_on_two_pages(project: Path) -> None:
-    from grandrounds.library import load_library
+    from grandrounds.record.library import load_library
 
     pdf = project / "out" / "a4" / f"{SEED}.pdf"
     reader = PdfReader(pdf)
@@ -218,7 +218,7 @@ def test_letter_paper(project: Path) -> None:
 
 
 def test_booklet_has_a_contents_page_with_page_numbers(project: Path) -> None:
-    from grandrounds.library import load_library
+    from grandrounds.record.library import load_library
 
     pdf = project / "out" / "booklet" / "booklet.pdf"
     published = sorted((c for c in load_library(project / "cases").cases if c.status == "published"),
@@ -379,7 +379,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_site_has_each_published_handout_and_the_links_resolve(site: Path) -> None:
-    from grandrounds.library import load_library
+    from grandrounds.record.library import load_library
 
     cases = load_library(ROOT / "cases").cases
     for case in cases:
@@ -422,7 +422,7 @@ def test_print_stylesheet_hides_chrome_and_opens_teaching_sections(site: Path, c
 def test_serve_builds_no_handouts_and_shows_no_link(tmp_path: Path) -> None:
     from mkdocs.config import load_config
 
-    from grandrounds.library import load_library
+    from grandrounds.record.library import load_library
 
     root = copy_project(tmp_path / "project")
     config_file = root / "mkdocs.yml"

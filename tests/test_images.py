@@ -18,11 +18,11 @@ import pytest
 from PIL import Image, ImageCms, PngImagePlugin
 
 from conftest import ROOT, run_cli, write_case
-from grandrounds import images
-from grandrounds.images import StripRefused, figure_problem, image_metadata, strip_metadata
-from grandrounds.library import read_case
+from grandrounds.checks import images
+from grandrounds.checks.images import StripRefused, figure_problem, image_metadata, strip_metadata
+from grandrounds.record.library import read_case
 from grandrounds.errors import CaseErrors
-from grandrounds.svg import svg_problem
+from grandrounds.checks.svg import svg_problem
 
 ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><dc:creator>Dr Who</dc:creator></rdf:RDF></x:xmpmeta>'
@@ -264,7 +264,7 @@ def test_a_decompression_bomb_is_refused_from_its_header_without_a_warning_or_me
 import resource, sys, time, warnings
 warnings.simplefilter("error")
 from pathlib import Path
-from grandrounds.images import figure_problem
+from grandrounds.checks.images import figure_problem
 start = time.perf_counter()
 print(figure_problem(Path({str(path)!r}), "wide.png"))
 print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
@@ -436,7 +436,7 @@ def test_build_check_and_handout_report_the_same_figure_problem(site, capsys):
     code, out, err = run_cli(capsys, "check")
     assert code == 1 and expected.replace(": figure file", ": error: schema: figure file") in out + err
     from grandrounds.handout import figure_problems
-    from grandrounds.model import Case
+    from grandrounds.record.model import Case
 
     case = Case.model_validate({"schema_version": 1, "title": "T", "abstract": "A",
                                 "figures": [{"id": "f", "file": "figures/x.svg", "alt": "a chart"}]})
@@ -456,7 +456,7 @@ def test_handout_booklet_with_a_bomb_figure_is_a_located_problem_not_a_traceback
 
 def test_build_booklet_checks_its_figures_itself(site):
     from grandrounds.handout import HandoutOptions, build_booklet
-    from grandrounds.model import Case
+    from grandrounds.record.model import Case
 
     bomb_png(site / "cases" / "figures" / "scan.png", 15000, 15000)
     case = Case.model_validate({"schema_version": 1, "title": "A case with a huge scan", "abstract": "Short.",

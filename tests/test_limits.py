@@ -15,7 +15,9 @@ import time
 import pytest
 
 from conftest import run_cli, write_case
-from grandrounds import handout, markup, privacy
+from grandrounds import handout
+from grandrounds.site import markup
+from grandrounds.checks import privacy
 from grandrounds.limits import MAX_FINDINGS_PER_FIELD, MAX_HANDOUT_PAGES, MAX_MARKDOWN_NESTING, MAX_TEXT_CHARS
 
 LENGTH = MAX_TEXT_CHARS

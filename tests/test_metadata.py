@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, parse_html, write_case
-from grandrounds.feed import ATOM, atom_feed, timestamp
-from grandrounds.library import load_library, read_case
-from grandrounds.markup import markdown_to_text
-from grandrounds.metadata import PageInfo, absolute_url, head_html, highwire_tags, open_graph
-from grandrounds.model import Case
+from grandrounds.site.feed import ATOM, atom_feed, timestamp
+from grandrounds.record.library import load_library, read_case
+from grandrounds.site.markup import markdown_to_text
+from grandrounds.site.metadata import PageInfo, absolute_url, head_html, highwire_tags, open_graph
+from grandrounds.record.model import Case
 
 # Every schema.org type and property the JSON-LD may use, each checked by hand against
 # https://schema.org/<term> (schema.org version 29). A term outside these lists fails.

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from grandrounds import parallel
-from grandrounds.library import Library
-from grandrounds.render import Renderer
+from grandrounds.record.library import Library
+from grandrounds.site.render import Renderer
 
 COUNT = parallel.MIN_ITEMS + 16
 
@@ -48,7 +48,7 @@ def test_forked_refresh_equals_a_plain_loop(tmp_path, monkeypatch):
     worker_pids = {d[0] for d in (forked.derived_for(p) for p in cases.glob("*.yaml")) if d}
     assert os.getpid() not in worker_pids and worker_pids  # it really ran in workers
 
-    import grandrounds.library as library_module
+    import grandrounds.record.library as library_module
     monkeypatch.setattr(library_module, "map_forked", lambda f, items: [f(x) for x in items])
     plain = Library(cases)
     plain.refresh(derive=render)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import PNG_1PX, article, copy_project, read_html, run_cli, write_case
-from grandrounds import publish
-from grandrounds.markup import is_local_src, markdown_to_html, markdown_to_inline_html, remote_images
+from grandrounds.site import publish
+from grandrounds.site.markup import is_local_src, markdown_to_html, markdown_to_inline_html, remote_images
 
 SECRET = "SECRET-OUTSIDE-7f3a"
 PRIVATE = "PRIVATE-MARKER-91c2"

@@ -11,9 +11,10 @@ import pytest
 import rispy
 
 from conftest import FIXTURES, SEED_ITEMS_FILE, run_cli, write_case
-from grandrounds import cite, refio
+from grandrounds import cite
+from grandrounds.record import refio
 from grandrounds.errors import CaseErrors
-from grandrounds.model import CSLItem
+from grandrounds.record.model import CSLItem
 
 REFIO = FIXTURES / "refio"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from grandrounds.model import Patient
-from grandrounds.related import (LIMIT, WEIGHTS, Features, diagnosis_words, make_features, related_cases,
+from grandrounds.record.model import Patient
+from grandrounds.site.related import (LIMIT, WEIGHTS, Features, diagnosis_words, make_features, related_cases,
                                  score)
-from grandrounds.render import age_band
+from grandrounds.site.render import age_band
 
 
 def feat(id: str, date: str = "2020", codes=(), diagnosis=None, tags=(), specialties=()) -> Features:

@@ -13,10 +13,10 @@ import pytest
 
 from conftest import PNG_1PX, ROOT, article, build_project, read_html, run_cli, squash, write_case
 from grandrounds.errors import CaseErrors
-from grandrounds.library import read_case
+from grandrounds.record.library import read_case
 from grandrounds.limits import MAX_TEXT_CHARS
-from grandrounds.load import MAX_BYTES, load_record
-from grandrounds.render import Renderer, RenderOptions
+from grandrounds.record.load import MAX_BYTES, load_record
+from grandrounds.site.render import Renderer, RenderOptions
 
 
 @pytest.fixture
@@ -578,7 +578,7 @@ def test_build_with_ids_differing_only_in_case_fails(tmp_path):
 
 
 def test_anchor_keeps_safe_ids_and_maps_others_to_distinct_safe_names():
-    from grandrounds.markup import anchor
+    from grandrounds.site.markup import anchor
 
     assert anchor("ref", "dalmau2007") == "ref-dalmau2007"
     assert anchor("figure", "Fever_Curve-2") == "figure-Fever_Curve-2"
@@ -591,7 +591,7 @@ def test_anchor_keeps_safe_ids_and_maps_others_to_distinct_safe_names():
 
 
 def test_footnote_ids_of_a_hostile_doc_id_are_safe():
-    from grandrounds.markup import markdown_to_html
+    from grandrounds.site.markup import markdown_to_html
 
     html = str(markdown_to_html("x[^1]\n\n[^1]: note", 'table-"><img src=x onerror=alert(1)>'))
     assert "<img" not in html and " onerror=" not in html
@@ -695,7 +695,7 @@ def test_build_with_control_characters_fails_with_locations(tmp_path):
 @pytest.mark.parametrize("stem,slug", [("dah-sle-msc", "dah-sle-msc"), ("feed.xml", None), ("404.html", None),
                                        ("x){autofocus onfocus=alert(1)}", None), ("index", None)])
 def test_serve_error_page_of_a_record_never_collides_or_carries_its_file_name(stem, slug):
-    from grandrounds.model import error_page_slug
+    from grandrounds.record.model import error_page_slug
 
     made = error_page_slug(Path("cases") / f"{stem}.yaml")
     assert made == slug if slug else (made.startswith("error-") and re.fullmatch(r"[a-z0-9-]+", made))

@@ -16,11 +16,11 @@ import yaml
 
 from conftest import (GOLDEN, PNG_1PX, ROOT, SEED_NATURE_LINES, Node, article, build_project,
                       copy_project, read_html, run_cli, run_mkdocs, squash, write_case)
-from grandrounds.library import load_library
-from grandrounds.markup import markdown_to_text
-from grandrounds.model import Case
-from grandrounds.related import related_cases
-from grandrounds.render import (all_tags, case_features, display_name, hidden_sections, patient_line, slugify,
+from grandrounds.record.library import load_library
+from grandrounds.site.markup import markdown_to_text
+from grandrounds.record.model import Case
+from grandrounds.site.related import related_cases
+from grandrounds.site.render import (all_tags, case_features, display_name, hidden_sections, patient_line, slugify,
                                 tag_anchor)
 
 ORIGIN = "http://site.invalid/"

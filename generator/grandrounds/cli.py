@@ -21,16 +21,18 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from . import __version__, cite, outdir, publish, refio
+from . import __version__, cite, outdir
+from .site import publish
+from .record import refio
 from .errors import CaseErrors, display_path
 from .fsio import atomic_write
-from .library import Library, find_case_files
-from .model import case_json_schema
-from .render import Renderer, RenderOptions, render_site, site_citation_files
+from .record.library import Library, find_case_files
+from .record.model import case_json_schema
+from .site.render import Renderer, RenderOptions, render_site, site_citation_files
 
 if TYPE_CHECKING:
     from .handout import HandoutOptions
-    from .model import Case
+    from .record.model import Case
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -57,7 +59,7 @@ def _read_library(paths: Sequence[str], cases_dir: Path) -> tuple[Library, list[
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from . import check
+    from .checks import check
 
     cases_dir, _ = _site_paths(args)
     library, missing = _read_library(args.paths, cases_dir)

@@ -39,17 +39,18 @@ from urllib.parse import quote, unquote, urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, cite, render
+from . import __version__, cite
+from .site import render
 from .errors import CaseErrors, Problem, display_path
 from .fsio import atomic_write
-from .images import figure_problem
-from .library import confined_path
+from .checks.images import figure_problem
+from .record.library import confined_path
 from .limits import MAX_HANDOUT_PAGES
-from .load import load_record
-from .markup import markdown_to_text
-from .model import Case
+from .record.load import load_record
+from .site.markup import markdown_to_text
+from .record.model import Case
 from .parallel import imap_forked, worker_count
-from .render import (ABSTRACT_TITLES, INVESTIGATION_COLUMNS, LICENSES, MANAGEMENT_COLUMNS, TYPE_NAMES,
+from .site.render import (ABSTRACT_TITLES, INVESTIGATION_COLUMNS, LICENSES, MANAGEMENT_COLUMNS, TYPE_NAMES,
                      Renderer, RenderOptions, _filled_columns, case_references, cited_first, display_name,
                      patient_line, slugify)
 

@@ -37,7 +37,7 @@ from typing import Callable, Iterable, Mapping, Union
 from . import __version__
 from .errors import display_path
 from .fsio import atomic_write, umask
-from .publish import is_record_name
+from .site.publish import is_record_name
 
 MANIFEST = ".grandrounds-manifest.json"
 """The manifest's name inside an output folder (a dotfile: MkDocs, Jekyll and Hugo skip it)."""

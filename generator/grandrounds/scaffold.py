@@ -28,8 +28,8 @@ from jinja2 import Environment, StrictUndefined
 
 from . import outdir
 from .fsio import atomic_write, umask
-from .publish import is_record_name
-from .model import case_id_problem, case_json_schema
+from .site.publish import is_record_name
+from .record.model import case_id_problem, case_json_schema
 
 SCAFFOLD = Path(__file__).resolve().parent / "templates" / "scaffold"
 """The files `new` and `add` write from (templates/scaffold/ in the repository)."""

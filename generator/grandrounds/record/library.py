@@ -16,13 +16,13 @@ from typing import Any, Callable, Iterable
 
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import CaseErrors, Location, Problem, display_path, fail
-from .images import figure_problem
-from .limits import MAX_MARKDOWN_CHARS
+from ..errors import CaseErrors, Location, Problem, display_path, fail
+from ..checks.images import figure_problem
+from ..limits import MAX_MARKDOWN_CHARS
 from .load import RawRecord, load_record
-from .markup import cited_keys
-from .parallel import map_forked
-from .publish import is_record_name
+from ..site.markup import cited_keys
+from ..parallel import map_forked
+from ..site.publish import is_record_name
 from .refio import REFERENCE_SUFFIXES, read_reference_file
 from .model import CSLItem, Case, validate_record
 

@@ -38,9 +38,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import display_path
-from .fsio import atomic_write
-from .limits import MAX_FIGURE_BYTES, MAX_FIGURE_FRAMES, MAX_FIGURE_PIXELS
+from ..errors import display_path
+from ..fsio import atomic_write
+from ..limits import MAX_FIGURE_BYTES, MAX_FIGURE_FRAMES, MAX_FIGURE_PIXELS
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff")
 RASTER_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "TIFF")

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
 
-from .model import Case
+from ..record.model import Case
 
 
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import unquote
 
-from .errors import Problem, display_path
+from ..errors import Problem, display_path
 
 RECORD_SUFFIXES = frozenset({"yaml", "yml"})
 """A record's suffix, in any letter case."""

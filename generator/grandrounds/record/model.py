@@ -38,9 +38,9 @@ from pydantic import (
 
 from pydantic_core import PydanticCustomError
 
-from . import cite
-from .errors import CaseErrors, Problem, display_path
-from .limits import MAX_ID_CHARS
+from .. import cite
+from ..errors import CaseErrors, Problem, display_path
+from ..limits import MAX_ID_CHARS
 from .load import RawRecord, printable
 
 SCHEMA_VERSION = 1
@@ -106,7 +106,7 @@ def error_page_slug(path: Path) -> str:
     """The slug of the page `serve` shows for a record that has never built: its file name
     stem when that is a valid case id, else `error-` and a safe name made from it (a file
     named `feed.xml.yaml` must not make a page that collides with the feed)."""
-    from .markup import anchor
+    from ..site.markup import anchor
 
     return path.stem if case_id_problem(path.stem) is None else anchor("error", path.stem)
 

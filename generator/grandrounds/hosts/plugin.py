@@ -37,13 +37,15 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from . import check, cite, feed, metadata, publish, related
-from .errors import CaseErrors, display_path
-from .fsio import atomic_write
-from .library import Library, find_case_files
-from .model import Case, error_page_slug
-from . import bibliography
-from .render import (BIBLIOGRAPHY_PAGE, LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT, TAGS_PAGE, Renderer, RenderOptions, Row,
+from ..checks import check
+from .. import cite
+from ..site import feed, metadata, publish, related
+from ..errors import CaseErrors, display_path
+from ..fsio import atomic_write
+from ..record.library import Library, find_case_files
+from ..record.model import Case, error_page_slug
+from ..site import bibliography
+from ..site.render import (BIBLIOGRAPHY_PAGE, LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT, TAGS_PAGE, Renderer, RenderOptions, Row,
                      all_tags, case_features, display_name, listing_row, page_url, tag_anchor)
 
 log = logging.getLogger("mkdocs.plugins.grandrounds")
@@ -227,7 +229,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
     def _add_handouts(self, files: Files, config: MkDocsConfig, shown: list[Case]) -> None:
         """Each case's PDF (built or from the cache, by `handout.site_handouts`) as
         `handouts/<id>.pdf`, so the case page's link is in the files collection."""
-        from . import handout
+        from .. import handout
 
         assert self.library is not None and self.renderer is not None
         root = Path(config.config_file_path or ".").resolve().parent

@@ -27,9 +27,9 @@ from typing import Any, Mapping
 
 from markupsafe import Markup
 
-from . import cite
+from .. import cite
 from .markup import markdown_to_text
-from .model import Case
+from ..record.model import Case
 from .render import LICENSES, description, hidden_sections
 
 CODING_SYSTEMS = {"ICD-10": "ICD-10", "ICD-10-CM": "ICD-10-CM", "ICD-11": "ICD-11",

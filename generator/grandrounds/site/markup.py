@@ -28,7 +28,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
-from .limits import MAX_MARKDOWN_NESTING
+from ..limits import MAX_MARKDOWN_NESTING
 
 
 _CITATION = re.compile(r"\[(@[^\[\]\n]+)\]")

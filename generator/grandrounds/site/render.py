@@ -22,12 +22,14 @@ from typing import Any, Iterable
 import jinja2
 from markupsafe import Markup, escape
 
-from . import bibliography, cite, refio, related
+from . import bibliography, related
+from .. import cite
+from ..record import refio
 from .markup import (Citations, anchor, escape_markdown, markdown_to_html, markdown_to_inline_html,
                      markdown_to_text)
-from .model import Case, Patient
+from ..record.model import Case, Patient
 
-PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
+PACKAGE_TEMPLATES = Path(__file__).parent.parent / "templates"
 
 ABSTRACT_TITLES = {
     "background": "Background", "introduction": "Introduction",
@@ -581,6 +583,6 @@ def site_citation_files(cases: Iterable[Case], renderer: Renderer) -> dict[str, 
 
 def _care_rows(case: Case) -> Any:
     """The CARE checklist rows of a case report or series (`check.care_table`), else None."""
-    from .check import CARE_TYPES, care_table
+    from ..checks.check import CARE_TYPES, care_table
 
     return care_table(case) if case.type in CARE_TYPES else None

@@ -25,11 +25,11 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .errors import CaseErrors, Location, Problem, display_path
-from .limits import (MAX_DEPTH, MAX_LATEX_CHARS, MAX_LIST_ITEMS, MAX_REFERENCE_FILE_BYTES,
+from ..errors import CaseErrors, Location, Problem, display_path
+from ..limits import (MAX_DEPTH, MAX_LATEX_CHARS, MAX_LIST_ITEMS, MAX_REFERENCE_FILE_BYTES,
                      MAX_TEXT_CHARS)
 from .load import read_text
-from .values import text_problem, value_problems
+from ..values import text_problem, value_problems
 
 REFERENCE_SUFFIXES = (".json", ".bib", ".ris")
 EN_DASH = "\u2013"

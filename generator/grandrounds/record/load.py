@@ -30,9 +30,9 @@ from typing import Any
 
 import yaml
 
-from . import limits
-from .errors import CaseErrors, Location, Problem, display_path, fail
-from .values import normalise_newlines, printable, text_problem, value_problems
+from .. import limits
+from ..errors import CaseErrors, Location, Problem, display_path, fail
+from ..values import normalise_newlines, printable, text_problem, value_problems
 
 try:  # the C parser; pure Python only where libyaml is missing
     from yaml import CSafeLoader as _Loader

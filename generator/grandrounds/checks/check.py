@@ -29,14 +29,14 @@ from typing import Any, Iterable, Optional
 
 import yaml
 
-from .errors import CaseErrors, Problem, display_path
-from .limits import MAX_FINDINGS_PER_FIELD
+from ..errors import CaseErrors, Problem, display_path
+from ..limits import MAX_FINDINGS_PER_FIELD
 from .images import IMAGE_SUFFIXES, image_metadata, strip_metadata
-from .load import load_record, read_text
-from .markup import cited_keys, remote_images
-from .model import Case
-from .parallel import map_forked
-from .values import printable
+from ..record.load import load_record, read_text
+from ..site.markup import cited_keys, remote_images
+from ..record.model import Case
+from ..parallel import map_forked
+from ..values import printable
 from .privacy import FAMILY_OF, PATIENT_FIELDS, RULE_FAMILIES, Hit, patient_fields, privacy_hits
 
 __all__ = ["Finding", "Checker", "check_case", "check_build", "care_table", "format_care_table",
@@ -485,8 +485,8 @@ def publish_findings(library: Any) -> list[Finding]:
     """What `publish` says about the files of the library's cases folder: links that leave
     it and other files it refuses (errors), files it leaves out (information), and HTML/SVG
     that nothing uses (warnings; only when every record of the folder was read)."""
-    from . import publish
-    from .library import find_case_files
+    from ..site import publish
+    from ..record.library import find_case_files
 
     root = Path(library.cases_dir)
     records = find_case_files(root)
@@ -550,7 +550,7 @@ def _check_one(job: tuple[Case, str, Path, bool]) -> list[Finding]:
 def handout_findings(case: Case) -> list[Finding]:
     """`handout/too-long` when the case's handout is estimated past the page budget that
     `handout` refuses (`handout.page_budget_problem`; ~2 ms a case, no layout)."""
-    from . import handout
+    from .. import handout
 
     source = display_path(case.source_path or case.slug)
     problem = handout.page_budget_problem(handout.handout_html([case], handout.HandoutOptions()), source)

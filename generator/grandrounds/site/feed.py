@@ -13,7 +13,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Iterable
 
-from .model import Case
+from ..record.model import Case
 from .render import all_tags, description, display_name, hidden_sections, page_url
 
 ATOM = "http://www.w3.org/2005/Atom"
