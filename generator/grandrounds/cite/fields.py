@@ -83,47 +83,66 @@ def kind_of(item: Mapping[str, Any]) -> str:
 
 # --------------------------------------------------------------------------- pages
 
-_RANGE_DASH = re.compile(
-    r"(?<=\d)\s*(?:-{1,2}|[\u2010\u2011\u2012\u2013\u2014\u2212])\s*(?=[^\W\d_]{0,3}\d)")
+_DASHES = r"(?:-{1,2}|[\u2010\u2011\u2012\u2013\u2014\u2212])"
+_RANGE_DASH = re.compile(r"(?<=\d)\s*" + _DASHES + r"\s*(?=[^\W\d_]{0,3}\d)")
+_RANGE = re.compile(r"(?<![^\W_])([^\W\d_]{0,3})(\d+)([^\W\d_]{0,3})\s*" + _DASHES
+                    + r"\s*([^\W\d_]{0,3})(\d+)([^\W\d_]{0,3})(?![^\W_])")
+"""A range of page numbers with up to three letters before or after each number:
+"1947-9", "775S-778S", "E93-5", "ii165-ii173", "S12 – S15"."""
+
+PAGE_FORMS = ("as given", "full", "abbreviated")
+"""`page_range` forms: the digits as the source wrote them; inclusive numbers in full
+(AMA 11th, APA 7th: "132-135"); repeated leading digits left out (NLM: "132-5")."""
 
 
-def page_range(page: str) -> str:
-    """A page field as printed: a hyphen (or other dash) between numbers becomes an en
-    dash, "1083-1090" -> "1083–1090", "S12 - S15" -> "S12–S15"; ranges stay as given
-    (no expansion of "1083-90"), anything else is left alone.
+def page_range(page: str, form: str = "as given", dash: str = "\u2013") -> str:
+    """A page field as a style prints it: every range between numbers gets `dash` (en dash
+    by default) and the digits of its end in `form` (one of `PAGE_FORMS`):
+
+    - "as given": "1083-90" -> "1083–90", "S12 - S15" -> "S12–S15";
+    - "full": "132-5" -> "132–135", "E93-5" -> "E93–E95", "775S-8S" -> "775S–778S";
+    - "abbreviated" (NLM, "only the digits which change"): "1947-1949" -> "1947-9",
+      "S12-S15" -> "S12-5", "775S-778S" -> "775S-8S", "ii165-ii173" -> "ii165-73",
+      "93-113" stays.
+
+    A range whose letters differ at its two ends ("A12-B3") or whose end is below its
+    start keeps its digits as given; text that is not a range is left alone.
     """
-    return _RANGE_DASH.sub("\u2013", " ".join(page.split()))
+    text = " ".join(page.split())
+    if form not in PAGE_FORMS:
+        raise ValueError(f"unknown page form {form!r}; known: {', '.join(PAGE_FORMS)}")
+    text = _RANGE.sub(lambda m: _one_range(m.groups(), form, dash), text)
+    return _RANGE_DASH.sub(dash, text)
+
+
+def _one_range(parts: tuple[str, ...], form: str, dash: str) -> str:
+    """One matched range (prefix, start, suffix, end prefix, end, end suffix) in `form`."""
+    prefix, start, suffix, end_prefix, end, end_suffix = parts
+    as_given = f"{prefix}{start}{suffix}{dash}{end_prefix}{end}{end_suffix}"
+    if form == "as given" or end_prefix not in ("", prefix) or end_suffix not in ("", suffix):
+        return as_given
+    whole = start[:len(start) - len(end)] + end if len(end) < len(start) else end
+    if (len(whole), whole) < (len(start), start):
+        return as_given
+    if form == "full":
+        return f"{prefix}{start}{suffix}{dash}{prefix}{whole}{suffix}"
+    if len(whole) == len(start) and whole != start:
+        same = 0
+        while start[same] == whole[same]:
+            same += 1
+        whole = whole[same:]
+    return f"{prefix}{start}{suffix}{dash}{whole}{suffix}"
 
 
 def hyphen_pages(page: str) -> str:
-    """AMA: every range written out with a hyphen, "1083–90" stays as given but with "-"."""
-    return page_range(page).replace("\u2013", "-")
-
-
-_SIMPLE_RANGE = re.compile(
-    r"([^\W\d_]*)(\d+)\s*(?:-{1,2}|[\u2010\u2011\u2012\u2013\u2014\u2212])\s*([^\W\d_]*)(\d+)")
+    """AMA 11th: inclusive page numbers in full, with a hyphen: "1083–90" -> "1083-1090"."""
+    return page_range(page, "full", "-")
 
 
 def nlm_pages(page: str) -> str:
     """NLM: ranges with a hyphen and the repeated leading digits left out, "1947-1949" ->
     "1947-9", "S12-S15" -> "S12-5", "93-113" stays."""
-    parts = []
-    for part in " ".join(page.split()).split(","):
-        part = part.strip()
-        match = _SIMPLE_RANGE.fullmatch(part)
-        if match:
-            prefix, start, end_prefix, end = match.groups()
-            if end_prefix in ("", prefix):
-                if len(start) == len(end) and end > start:
-                    same = 0
-                    while start[same] == end[same]:
-                        same += 1
-                    end = end[same:]
-                part = f"{prefix}{start}-{end}"
-            else:
-                part = f"{prefix}{start}-{end_prefix}{end}"
-        parts.append(part)
-    return ", ".join(p for p in parts if p)
+    return page_range(page, "abbreviated", "-")
 
 
 # --------------------------------------------------------------------------- dates
