@@ -350,6 +350,8 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/19
     ('<a xlink:href=" JaVa\tScRiPt:alert(1)"><text>t</text></a>', 2, 1, "'javascript:' in the attribute href"),
     ('<a href="https://tracker.example/p"><text>t</text></a>', 2, 1, "the link 'https://tracker.example/p'"),
     ('<use href="other.svg#part"/>', 2, 1, "the link 'other.svg#part'"),
+    ('<g xmlns=""><script>alert(1)</script></g>', 2, 13, "<script> is not allowed in an SVG figure (in any namespace)"),
+    ('<x:foreignObject xmlns:x="urn:x"/>', 2, 1, "<foreignObject> is not allowed in an SVG figure (in any namespace)"),
     ('<image href="file:///etc/passwd"/>', 2, 1, "the link 'file:///etc/passwd'"),
     ('<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">x</div></foreignObject>', 2, 1,
      "<foreignObject> is not allowed"),

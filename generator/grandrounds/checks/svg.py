@@ -32,6 +32,9 @@ XLINK_NS = "http://www.w3.org/1999/xlink"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 _LIVE_NAMESPACES = {"http://www.w3.org/1999/xhtml": "XHTML", "http://www.w3.org/1998/Math/MathML": "MathML"}
 _EVENT_NAMESPACES = {"", SVG_NS, *_LIVE_NAMESPACES}  # where an on* attribute is an event handler
+_ACTIVE_NAMES = frozenset({"script", "foreignobject", "iframe", "embed", "object", "frame", "frameset",
+                           "base", "meta", "link", "handler", "listener", "form", "input", "button"})
+"""Element names that run or load something in some namespace: refused in every namespace."""
 _SEP = "\x1f"  # expat's namespace separator: never in a name
 
 ELEMENTS = frozenset("""
@@ -217,6 +220,8 @@ def _check_element(namespace: str, local: str, name: str) -> None:
         raise _Refused(f"the {_LIVE_NAMESPACES[namespace]} element <{local}> is not allowed in an SVG figure")
     if namespace == SVG_NS and local not in ELEMENTS:
         raise _Refused(f"<{local}> is not allowed in an SVG figure")
+    if local.lower() in _ACTIVE_NAMES:  # inert outside SVG/XHTML today; refused in any namespace anyway
+        raise _Refused(f"<{local}> is not allowed in an SVG figure (in any namespace)")
     # elements of other namespaces (editor metadata, RDF) are inert in a browser
 
 
