@@ -486,6 +486,15 @@ def test_file_name_that_is_no_valid_id_passes_with_an_id(site, capsys, stem):
     assert ": error: " not in out
 
 
+@pytest.mark.parametrize("stem", ["new\nline", "tab\there", "esc\x1b[31mred"])
+def test_a_problem_about_a_file_name_with_controls_is_one_escaped_line(site, capsys, stem):
+    (site / "cases" / f"{stem}.yaml").write_text("title: X\nabstract: Y\n", encoding="utf-8")
+    code, out = _check_lines(capsys)
+    line = next(line for line in out.splitlines() if "the case id taken from the file name" in line)
+    assert line.startswith("cases/") and ":1:1: error: " in line
+    assert not any(c in line for c in "\t\x1b") and "\\x" in line
+
+
 GENERATED_NAMES = ["feed.xml", "sitemap.xml", "404.html", "index.html", "Sitemap.XML.gz", "robots.txt",
                    "x.json", "notes.PDF", "a.b.htm", "x.svg", "Index", "TAGS", "Cite", "handouts",
                    "CNAME", "assets", "con", "nul.txt", "Com1", "x."]

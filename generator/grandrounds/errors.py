@@ -33,7 +33,7 @@ class Problem:
 
     def __str__(self) -> str:
         text = f"{self.path}:{self.line}:{self.col}: {self.message}"
-        return printable(f"{text}; {self.hint}" if self.hint else text)  # no raw control character reaches a terminal
+        return printable(f"{text}; {self.hint}" if self.hint else text, one_line=True)  # no raw control character reaches a terminal
 
 
 class CaseErrors(Exception):

@@ -36,6 +36,7 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\
 _ASTRAL_TOP = re.compile("[\U0001fffe-\U0010ffff]")
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
                           "\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_UNPRINTABLE_LINE = re.compile("[\t\n" + _UNPRINTABLE.pattern[1:])
 _NAMES = {"\x00": "NUL", "\x07": "bell", "\x08": "backspace", "\x0b": "vertical tab",
           "\x0c": "form feed", "\x1b": "escape", "\x7f": "DEL"}
 
@@ -67,12 +68,14 @@ def _forbidden_char(text: str) -> re.Match[str] | None:
     return found
 
 
-def printable(text: object) -> str:
+def printable(text: object, one_line: bool = False) -> str:
     """`text` with control characters, bidi controls, lone surrogates and non-characters
     written as `\\xNN`/`\\uNNNN` escapes: for messages that quote an author's text or file
-    name, so nothing raw reaches a terminal."""
-    return _UNPRINTABLE.sub(lambda m: (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                                       else f"\\u{ord(m.group()):04x}"), str(text))
+    name, so nothing raw reaches a terminal. `one_line` escapes tab and newline too (a
+    `file:line:col` line must stay one line, whatever a file name holds)."""
+    pattern = _UNPRINTABLE_LINE if one_line else _UNPRINTABLE
+    return pattern.sub(lambda m: (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                                  else f"\\u{ord(m.group()):04x}"), str(text))
 
 
 def text_problem(text: str) -> tuple[str, str, int] | None:

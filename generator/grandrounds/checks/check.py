@@ -61,7 +61,7 @@ class Finding:
 
     def __str__(self) -> str:
         text = f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.code}: {self.message}"
-        return printable(f"{text}; {self.hint}" if self.hint else text)  # author text quoted, controls escaped
+        return printable(f"{text}; {self.hint}" if self.hint else text, one_line=True)  # author text quoted, controls escaped
 
 
 # --------------------------------------------------------------------------- privacy rules
