@@ -8,6 +8,7 @@ Owns argument parsing, exit codes and output. Subcommands:
     grandrounds cite CASE [--format F]     print a case's citation (text, ris, bibtex, csl-json)
     grandrounds new DIR                    create a ready site (mkdocs.yml, example, workflow)
     grandrounds add "Title"                start a record (a draft) from a commented skeleton
+    grandrounds import ARTICLE [...]       a draft record from a JATS article (.xml) or MEDLINE (.nbib)
     grandrounds handout [CASE ...] [...]   write PDF handouts (--quiz, --paper, --booklet)
 
 Exit codes: 0 fine, 1 input problems, 2 misuse. A user mistake is never a traceback.
@@ -281,6 +282,65 @@ def cmd_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """`grandrounds import ARTICLE`: a draft record from a JATS (.xml) or MEDLINE (.nbib,
+    .txt) file, written with `scaffold.write_new_record` (never over a record without --force)."""
+    from .scaffold import ScaffoldError, id_problem, write_new_record
+
+    cases_dir, _ = _site_paths(args)
+    article = Path(args.article)
+    suffix = article.suffix.lower()
+    if args.id and id_problem(args.id):
+        print(f"grandrounds: {id_problem(args.id)}", file=sys.stderr)
+        return EXIT_USAGE
+    if suffix == ".xml":
+        from .record import jats
+
+        draft = jats.draft_from_file(article, slug=args.id)
+        slug, text, files, notes = draft.data["id"], jats.record_text(draft), draft.files, draft.notes
+    elif suffix in (".nbib", ".txt"):
+        try:
+            from .record import medline  # type: ignore[attr-defined]
+        except ImportError:
+            print(f"grandrounds: importing MEDLINE ({suffix}) is not yet available; import the article's "
+                  "JATS XML (.xml) instead", file=sys.stderr)
+            return EXIT_USAGE
+        record, notes = medline.draft_from_file(article)
+        slug = args.id or record.get("id") or article.stem
+        record["id"] = slug
+        import yaml
+
+        text = yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=100)
+        files = {}
+    else:
+        print(f"grandrounds: {display_path(article)}: import reads a JATS article (.xml) or a MEDLINE "
+              "record (.nbib, .txt)", file=sys.stderr)
+        return EXIT_USAGE
+    problem = id_problem(slug)
+    if problem:
+        print(f"grandrounds: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    taken = [name for name in files if (cases_dir / name).exists()]
+    if taken and not args.force:
+        print(f"grandrounds: {display_path(cases_dir / taken[0])} already exists; pass --force to replace "
+              "the record and its figure files, or --id with another id", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        target = write_new_record(cases_dir, f"{slug}.yaml", text, args.force)
+    except ScaffoldError as exc:
+        print(f"grandrounds: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    for name, data in files.items():
+        atomic_write(cases_dir / name, data)
+    print(f"created {display_path(target)} (status: draft)"
+          + (f" and {len(files)} figure file{'s' if len(files) != 1 else ''}" if files else ""), file=sys.stderr)
+    for note in notes:
+        print(f"  - {note}", file=sys.stderr)
+    print("next: read the comments at the top of the record, write the summary in your own words, "
+          "fill authors and license, run `grandrounds check`, then set status: published", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_handout(args: argparse.Namespace) -> int:
     """`grandrounds handout`: PDFs through `handout` (cached; stale ones in parallel)."""
     from . import handout
@@ -463,6 +523,13 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--id", help="the case id (file name and URL slug) instead of one made from the title")
     add.add_argument("--force", action="store_true", help="replace the record if it exists")
     add.set_defaults(func=cmd_add)
+
+    imp = sub.add_parser("import", parents=[site],
+                         help="a draft record from a published article: JATS (.xml) or MEDLINE (.nbib)")
+    imp.add_argument("article", metavar="ARTICLE", help="the article's JATS XML, or a MEDLINE .nbib file")
+    imp.add_argument("--id", help="the case id (file name and URL slug) instead of one made from the article")
+    imp.add_argument("--force", action="store_true", help="replace the record (and its figure files) if it exists")
+    imp.set_defaults(func=cmd_import)
 
     handout = sub.add_parser("handout", parents=[site], help="write PDF handouts (one per case, or a booklet)")
     handout.add_argument("case", nargs="*", metavar="CASE",

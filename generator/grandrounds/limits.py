@@ -70,3 +70,10 @@ MAX_HANDOUT_PAGES = 8
 # file names such as `cite/<id>.summary.json`, which must stay under the 255-byte name limit
 # of common file systems. The example ids are under 30 characters.
 MAX_ID_CHARS = 100
+
+# A JATS article given to `grandrounds import` (record/jats.py): its file size and how deeply its
+# elements nest. PMC's largest case reports are a few hundred KB; MathML-heavy research articles
+# reach a few MB. JATS nests about 10-30 levels (MathML included); the converter walks the tree
+# recursively, so deeper input is refused while parsing.
+MAX_ARTICLE_BYTES = 8 * 1024 * 1024
+MAX_XML_DEPTH = 200

@@ -293,6 +293,9 @@ class CSLItem(BaseModel):
     PMCID: Optional[str] = None
     URL: Optional[str] = None
     publisher: Optional[str] = None
+    license: Optional[str] = Field(default=None, description=(
+        "the item's licence as an SPDX id (CC-BY-4.0, CC-BY-NC-ND-4.0 ...): not a CSL variable "
+        "(CSL has none), a grandrounds addition that citation styles ignore"))
 
     def as_csl(self) -> dict[str, Any]:
         """The item as a CSL-JSON dict (hyphenated keys, no empty fields)."""

@@ -31,7 +31,7 @@ from ..limits import (MAX_DEPTH, MAX_LATEX_CHARS, MAX_LIST_ITEMS, MAX_REFERENCE_
 from .load import read_text
 from ..values import text_problem, value_problems
 
-REFERENCE_SUFFIXES = (".json", ".bib", ".ris")
+REFERENCE_SUFFIXES = (".json", ".bib", ".ris", ".nbib")
 EN_DASH = "\u2013"
 OTHERS = {"literal": "others"}
 
@@ -157,19 +157,24 @@ def _unique_ids(items: list[dict[str, Any]]) -> None:
 
 
 def read_reference_file(path: Path) -> list[dict[str, Any]]:
-    """The items of a `.json`, `.bib` or `.ris` file as CSL-JSON dicts, each passed through
+    """The items of a `.json`, `.bib`, `.ris` or `.nbib` (PubMed's MEDLINE, read by `medline`)
+    file as CSL-JSON dicts, each passed through
     `values.value_problems` (control characters, lone surrogates, text, list and depth
     limits). Raises `CaseErrors` located in the file; nothing else for bad input."""
     suffix = path.suffix.lower()
     if suffix not in REFERENCE_SUFFIXES:
         raise CaseErrors([_problem(path, 1, 1, f"unknown reference file type '{suffix}'",
-                                   "use .json (CSL-JSON), .bib (BibTeX) or .ris (RIS)")])
+                                   "use .json (CSL-JSON), .bib (BibTeX), .ris (RIS) or .nbib (PubMed)")])
     _check_size(path)
     text = read_text(path)
     if suffix == ".json":
         return csl_json_items(text, path)
     if suffix == ".bib":
         return bibtex_to_csl(text, path)
+    if suffix == ".nbib":
+        from .medline import nbib_to_csl  # medline builds on this module's helpers
+
+        return nbib_to_csl(text, path)
     return ris_to_csl(text, path)
 
 

@@ -12,7 +12,7 @@ relative paths, the file system under the folder and the cases a build shows:
 - **left out and reported** (information): hidden files and folders (a name starting with
   `.`); editor backups, swap, lock and temporary files (`x~`, `#x#`, `.bak`, `.orig`,
   `.rej`, `.swp`, `.tmp` ... and OS files such as `Thumbs.db`); record sources by any
-  spelling (`.YAML`, `x.yaml.txt`) that are not read as records; `.bib`/`.ris` files that
+  spelling (`.YAML`, `x.yaml.txt`) that are not read as records; `.bib`/`.ris`/`.nbib` files that
   no record names and no page links to. Suffixes count case-insensitively, and every
   suffix of a name counts (`x.yaml.bak` is a backup of a record).
 - **left out quietly**: the records that are read, the reference files they name, and the
@@ -44,7 +44,7 @@ from ..errors import Problem, display_path
 
 RECORD_SUFFIXES = frozenset({"yaml", "yml"})
 """A record's suffix, in any letter case."""
-REFERENCE_SUFFIXES = frozenset({"bib", "ris"})
+REFERENCE_SUFFIXES = frozenset({"bib", "ris", "nbib"})
 """Reference files that are never readers' content unless a page links to them (a `.json`
 is a reference file only when a record names it)."""
 BACKUP_SUFFIXES = frozenset({"bak", "bck", "backup", "orig", "rej", "tmp", "temp", "old", "save",
@@ -133,7 +133,7 @@ def is_record_name(name: str) -> bool:
 
 def name_kind(relative: str) -> str:
     """Why a file at `relative` (posix, under the cases folder) is left out by its name
-    alone: HIDDEN, BACKUP, RECORD (any record spelling), REFERENCE (.bib/.ris), or ""."""
+    alone: HIDDEN, BACKUP, RECORD (any record spelling), REFERENCE (.bib/.ris/.nbib), or ""."""
     parts = relative.split("/")
     if any(p.startswith(".") for p in parts):
         return HIDDEN
