@@ -82,6 +82,7 @@ __all__ = [
     "year_of",
     "doi_url",
     "safe_url",
+    "CiteOptions",
 ]
 
 _FAMILIES = ("nature", "nlm", "apa")
@@ -93,6 +94,27 @@ _STYLES: dict[str, Style] = {style.name: style for family in _FAMILIES
 
 STYLES: tuple[str, ...] = tuple(_STYLES)
 """The style names `format_reference` accepts."""
+
+
+_PUBMED_IDS: dict[str, Style] = import_module(".nlm", __name__).PUBMED_IDS
+"""The styles that can print PubMed's ids, each as its variant with them on."""
+
+
+@dataclass(frozen=True)
+class CiteOptions:
+    """Options of one formatting call, all off by default. Wire a site option and a
+    per-case option to `CiteOptions(pubmed_ids=...)` and pass it to `format_reference(s)`."""
+
+    pubmed_ids: bool = False
+    """Vancouver: "PMID: 11961980; PMCID: PMC1234567." at the end, as PubMed prints them
+    (ignored by styles that do not print them)."""
+
+
+def _with_options(style: Style, options: CiteOptions | None) -> Style:
+    """`style`, or its precomputed variant that `options` ask for."""
+    if options is not None and options.pubmed_ids:
+        return _PUBMED_IDS.get(style.name, style)
+    return style
 
 
 class UnknownStyleError(ValueError):
@@ -154,26 +176,28 @@ def _format(item: Mapping[str, Any], style: Style, n: int,
                               year=year, sort_key=key)
 
 
-def format_reference(item: Mapping[str, Any], style: str = "nature") -> FormattedReference:
+def format_reference(item: Mapping[str, Any], style: str = "nature",
+                     options: CiteOptions | None = None) -> FormattedReference:
     """One CSL-JSON item formatted in `style` (an id-less item gets the id "ref1").
 
     Raises `UnknownStyleError` for a style not in `STYLES`.
     """
-    chosen = _style(style)
+    chosen = _with_options(_style(style), options)
     if chosen.labels is not None and isinstance(item, (dict, Mapping)):
         return _format(item, chosen, 1, chosen.labels([item])[0])
     return _format(item, chosen, 1)
 
 
 def format_references(items: Sequence[Mapping[str, Any]],
-                      style: str = "nature") -> list[FormattedReference]:
+                      style: str = "nature",
+                      options: CiteOptions | None = None) -> list[FormattedReference]:
     """Every item formatted in `style`, in order; an id-less item gets "ref{n}" from its
     1-based position. In an author-year style the items are one list: works that would
     cite alike get year letters (2010a) or longer labels.
 
     Raises `UnknownStyleError` for a style not in `STYLES`.
     """
-    chosen = _style(style)
+    chosen = _with_options(_style(style), options)
     if chosen.labels is not None:
         for item in items:
             if not isinstance(item, (dict, Mapping)):

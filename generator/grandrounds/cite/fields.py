@@ -19,7 +19,8 @@ from urllib.parse import quote, urlsplit
 __all__ = [
     "text_of", "field", "kind_of", "page_range", "hyphen_pages", "nlm_pages", "year_of",
     "MONTHS", "full_date", "date_numbers", "nlm_date", "us_date", "doi_url", "doi_of",
-    "safe_url", "ordinal", "edition", "journal_name", "no_periods",
+    "safe_url", "ordinal", "edition", "edition_number", "journal_name", "no_periods",
+    "PAGE_FORMS",
 ]
 
 
@@ -213,13 +214,62 @@ def date_numbers(date: Any) -> list[int]:
     return nums
 
 
+_SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
+"""CSL's season "months" 21-24."""
+_PRINTED_NLM_DATE = re.compile(
+    r"\d{4}(?: (?:[A-Z][a-z]{2}(?:-[A-Z][a-z]{2})?|Spring|Summer|Fall|Autumn|Winter)"
+    r"(?: \d{1,2}(?:-\d{1,2})?)?)?(?:-\d{4}(?: [A-Z][a-z]{2})?)?")
+"""An NLM date as printed: "2017 Nov-Dec", "2019 Spring", "2002 Jul 25", "2017 Dec-2018 Jan"."""
+
+
+def _nlm_parts(parts: Any) -> list[str]:
+    """[year, month or season, day] as NLM prints them, from one CSL date-parts list."""
+    if not isinstance(parts, (list, Sequence)) or isinstance(parts, str):
+        return []
+    out: list[str] = []
+    for value, position in zip(parts[:3], range(3)):
+        try:
+            number = int(value)
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
+            break
+        if position == 0 and -9999 <= number <= 9999:
+            out.append(str(number))
+        elif position == 1 and 1 <= number <= 12:
+            out.append(_MONTHS_SHORT[number - 1])
+        elif position == 1 and number in _SEASONS:
+            out.append(_SEASONS[number])
+            break
+        elif position == 2 and 1 <= number <= 31:
+            out.append(str(number))
+        else:
+            break
+    return out
+
+
 def nlm_date(date: Any) -> str:
-    """NLM: "2002 Jul 25", "2002 Jul", "2002"."""
-    nums = date_numbers(date)
-    if not nums:
+    """NLM: "2002 Jul 25", "2002 Jul", "2002"; a season "2019 Spring" (CSL month 21-24 or
+    a `season` field); a range "2017 Nov-Dec", "2017 Dec-2018 Jan", "2017 Nov 5-9"; a raw
+    date already in NLM's form ("2017 Nov-Dec") kept as printed."""
+    if not isinstance(date, (dict, Mapping)):
         return year_of(date)
-    return " ".join([str(nums[0]), *([_MONTHS_SHORT[nums[1] - 1]] if len(nums) > 1 else []),
-                     *([str(nums[2])] if len(nums) > 2 else [])])
+    parts = date.get("date-parts")
+    first = _nlm_parts(parts[0]) if isinstance(parts, (list, Sequence)) and parts \
+        and not isinstance(parts, str) else []
+    if not first:
+        raw = text_of(date.get("raw"))
+        return raw if _PRINTED_NLM_DATE.fullmatch(raw) else year_of(date)
+    season = text_of(date.get("season"))
+    if len(first) == 1 and season.isalpha() and len(season) <= 20:
+        first.append(season)
+    last = _nlm_parts(parts[1]) if len(parts) > 1 else []
+    if not last or last == first:
+        return " ".join(first)
+    same = 0
+    while same < min(len(first), len(last)) and first[same] == last[same]:
+        same += 1
+    if same == 0:
+        return " ".join(first) + "-" + " ".join(last)
+    return " ".join(first) + "-" + " ".join(last[same:]) if last[same:] else " ".join(first)
 
 
 def us_date(date: Any) -> str:
@@ -282,19 +332,41 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.I)
+_ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+                  "ninth", "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth",
+                  "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",
+                  "twentieth")
+_EDITION = re.compile(
+    r"(?:(\d{1,4})(?:st|nd|rd|th)?|(" + "|".join(_ORDINAL_WORDS) + r"))"
+    r"(?:\s*(?:ed|edn|edition|éd|aufl|auflage)\.?)?", re.I)
+"""An edition number in any usual wording: "2", "2nd", "4th ed", "4th edn.", "2nd edition",
+"Second edition", "fourth ed."."""
+
+
+def edition_number(item: Mapping[str, Any]) -> int:
+    """The edition as a number when the field is only an edition number in some wording
+    ("4th ed", "2nd edition", "Second edition", "3"), else 0 ("Revised edition", "2nd
+    rev. ed.", an edition of digits int() refuses such as "²")."""
+    match = _EDITION.fullmatch(field(item, "edition"))
+    if not match:
+        return 0
+    digits, word = match.groups()
+    if word:
+        return _ORDINAL_WORDS.index(word.lower()) + 1
+    try:
+        return int(digits)
+    except ValueError:  # digits int() refuses: "²"
+        return 0
 
 
 def edition(item: Mapping[str, Any], abbreviation: str) -> str:
     """The edition with a style's `abbreviation` ("edn" in Nature, "ed." in NLM, AMA and
-    APA): "2" or "2nd" -> "2nd edn"; other wording ("Second edition") as given."""
-    given = field(item, "edition")
-    if given.isdigit():
-        try:
-            return f"{ordinal(int(given))} {abbreviation}"
-        except ValueError:  # digits int() refuses: "²", over 4,300 of them
-            pass
-    return f"{given} {abbreviation}" if _ORDINAL.fullmatch(given) else given
+    APA): "2", "2nd", "2nd edition", "Second edition" -> "2nd edn"; other wording ("Revised edition")
+    as given."""
+    number = edition_number(item)
+    if number:
+        return f"{ordinal(number)} {abbreviation}"
+    return field(item, "edition")
 
 
 def journal_name(item: Mapping[str, Any], abbreviated: bool) -> str:

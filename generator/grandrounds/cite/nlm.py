@@ -13,17 +13,21 @@ Also the name rules and the `Style`s, `VANCOUVER` and `AMA`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Callable
 
-from .fields import (doi_of, edition, field, hyphen_pages, journal_name, kind_of, nlm_date,
-                     nlm_pages, no_periods, safe_url, text_of, us_date, year_of)
+from .fields import (date_numbers, doi_of, edition, field, hyphen_pages, journal_name,
+                     kind_of, nlm_date, nlm_pages, no_periods, safe_url, text_of, us_date,
+                     year_of)
 from .names import NameRules, lead_names, names_of
 from .output import ITALIC, LINK, PLAIN, PUNCT, Out
 from .style import Style
 
-__all__ = ["NlmRules", "layout", "VANCOUVER", "AMA", "STYLES"]
+__all__ = ["NlmRules", "layout", "VANCOUVER", "AMA", "STYLES", "PUBMED_IDS", "title_case",
+           "language_name", "ahead_of_print", "supplement_parts"]
 
 OtherKinds = Callable[[Mapping[str, Any], str, str, "NlmRules", Out, str, str], None]
 """`other_kinds(item, kind, title, rules, out, url, doi)`: the middle of a report, thesis,
@@ -45,8 +49,6 @@ class NlmRules:
     """After the names of one editor, of several: (", editor", ", editors")."""
     place: bool
     """The place of publication before the publisher ("New York: McGraw-Hill; 2002")."""
-    edition_stop: bool
-    """A full stop after the edition; without it the edition runs on ("2nd ed. Vol 2.")."""
     book_volume: bool
     """A book's volume printed after the edition ("Vol 2.")."""
     pages_in_imprint: bool
@@ -61,6 +63,30 @@ class NlmRules:
     """Before a URL: "Available from:", or ''."""
     other_kinds: OtherKinds
     """The middle of a report, thesis, web page, preprint or software entry."""
+    suppl_word: str
+    """How a supplement is named: "Suppl" (NLM: "18 Suppl 1", "58(12 Suppl 7)") or
+    "suppl" (AMA: "34(suppl 3)", "58(12 suppl 7)")."""
+    online_first: bool
+    """AMA 11th: an article not yet in an issue (`ahead_of_print`) has "Published online
+    March 16, 2023." where the date and locator would be."""
+    epub_note: bool
+    """NLM, as PubMed prints it, after the DOI: "Epub ahead of print." for an article not
+    yet in an issue, "Epub 2020 Mar 25." for one with an `available-date` (its online
+    date) other than its issue date."""
+    book_title: Callable[[str], str]
+    """A book's title as printed: as written (NLM: sentence case is the author's), or in
+    title case (AMA 11th)."""
+    language: Callable[[str], str]
+    """The note for an item in a language other than English, from its language's
+    English name: NLM "German." after the locator; AMA "[in German]" after the title."""
+    language_after_title: bool
+    """The language note right after the title (AMA), rather than after the locator."""
+    online_books: bool
+    """NLM: a book or chapter with a URL is an online book: "[Internet]" after the title,
+    "[updated ...; cited ...]" after the date and "Available from: URL"."""
+    pubmed_ids: bool = False
+    """NLM, off by default (`PUBMED_IDS`): "PMID: 11961980; PMCID: PMC1234567." at the end,
+    as PubMed's own citations print them."""
 
 
 def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
@@ -71,14 +97,26 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
     title = field(item, "title")
     doi, doi_href = doi_of(item)
     url = safe_url(item.get("URL"))
+    online_book = rules.online_books and kind in ("book", "chapter") and bool(url) \
+        and not doi
     out.word(lead_names(item, style.names, rules.editor_words))
     out.stop()
     if kind == "periodical":
         _periodical(item, title, rules, out)
     elif kind in ("book", "chapter"):
-        _book(item, kind, title, style.names, rules, out)
+        _book(item, kind, title, style.names, rules, out, online_book)
     else:
         rules.other_kinds(item, kind, title, rules, out, url, doi)
+    _link(item, kind, rules, out, url, doi, doi_href, online_book)
+    if kind == "periodical" and rules.epub_note:
+        _epub(item, out)
+    if rules.pubmed_ids:
+        _pubmed_ids(item, out)
+
+
+def _link(item: Mapping[str, Any], kind: str, rules: NlmRules, out: Out, url: str, doi: str,
+          doi_href: str, online_book: bool) -> None:
+    """The DOI ("doi: 10.x." / "doi:10.x"), else the URL of an item that is read online."""
     if doi:
         out.word("doi:")
         if rules.doi_space:
@@ -87,7 +125,7 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
             out.glue(doi, LINK, doi_href)
         if rules.link_stop:
             out.stop()
-    elif url and kind not in ("periodical", "book", "chapter"):
+    elif url and (online_book or kind not in ("periodical", "book", "chapter")):
         out.word(rules.url_label)
         out.word(url, LINK, url)
         if rules.link_stop and url.endswith("/"):
@@ -95,25 +133,102 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
 
 
 def _periodical(item: Mapping[str, Any], title: str, rules: NlmRules, out: Out) -> None:
-    """`Title. N Engl J Med. 2002 Jul 25;347(4):284-7.`"""
-    out.word(title)
+    """`Title. N Engl J Med. 2002 Jul 25;347(4):284-7.`; a supplement `2002;42 Suppl
+    2:S93-9.` (AMA `2002;42(suppl 2):S93-S99.`); a language note; online first."""
+    language = language_name(item)
+    out.word(title + (rules.language(language) if language and rules.language_after_title
+                      else ""))
     out.stop()
     out.word(no_periods(journal_name(item, abbreviated=True)), rules.italic)
     out.stop()
-    date = rules.date(item.get("issued"))
-    volume, issue = field(item, "volume"), field(item, "issue")
+    early = ahead_of_print(item)
+    if early and rules.online_first:
+        out.word(_ama_online_first(item))
+        return
+    date = rules.date(item.get("issued") or (item.get("available-date") if early else None))
     page = field(item, "page")
     locator = rules.pages(page) if page else field(item, "number")
-    where = volume + (f"({issue})" if issue else "")
+    where = _volume_issue(item, rules.suppl_word)
     out.word(date + (";" if date and where else "") + where
              + (":" if locator and (date or where) else "") + locator)
     out.stop()
+    if language and not rules.language_after_title:
+        out.word(rules.language(language))
+
+
+_SUPPL = re.compile(r"(.*?)[\s(]*\bsuppl(?:ement)?\b\.?\s*([^\s()]*)\)?", re.I)
+
+
+def supplement_parts(text: str) -> tuple[str, bool, str]:
+    """A volume or issue field split as (number, is a supplement, supplement number):
+    "18 Suppl 1" -> ("18", True, "1"), "Suppl" -> ("", True, ""), "5" -> ("5", False, "")."""
+    match = _SUPPL.fullmatch(text)
+    if not match:
+        return text, False, ""
+    return match.group(1).strip(), True, match.group(2)
+
+
+def _volume_issue(item: Mapping[str, Any], word: str) -> str:
+    """"347(4)", or with a supplement (`supplement-number`, or "Suppl 1" in the volume or
+    issue): NLM "18 Suppl 1", "58(12 Suppl 7)"; AMA "34(suppl 3)", "58(12 suppl 7)"."""
+    volume, in_volume, volume_suppl = supplement_parts(field(item, "volume"))
+    issue, in_issue, issue_suppl = supplement_parts(field(item, "issue"))
+    number = field(item, "supplement-number") or issue_suppl or volume_suppl
+    if not (in_volume or in_issue or field(item, "supplement-number")):
+        return volume + (f"({issue})" if issue else "")
+    suppl = f"{word} {number}" if number else word
+    if issue:
+        return f"{volume}({issue} {suppl})"
+    if word == "Suppl":  # NLM: the supplement of a volume follows it: "2002;42 Suppl 2"
+        return f"{volume} {suppl}" if volume else suppl
+    return f"{volume}({suppl})"
+
+
+def ahead_of_print(item: Mapping[str, Any]) -> bool:
+    """An article published online and not yet in an issue: no volume, issue or pages, and
+    a date to the month at least (`available-date` or `issued`); an old article that only
+    lacks a volume (a year, or pages) is not."""
+    if field(item, "volume", "issue", "page"):
+        return False
+    return len(date_numbers(item.get("available-date") or item.get("issued"))) >= 2
+
+
+def _ama_online_first(item: Mapping[str, Any]) -> str:
+    """AMA 11th: "Published online March 16, 2023." (the full date)."""
+    return f"Published online {us_date(item.get('available-date') or item.get('issued'))}."
+
+
+def _epub(item: Mapping[str, Any], out: Out) -> None:
+    """PubMed: "Epub ahead of print." (not yet in an issue), or "Epub 2020 Mar 25." for an
+    article in an issue with another online date."""
+    if ahead_of_print(item):
+        out.word("Epub ahead of print.")
+        return
+    online = item.get("available-date")
+    if online and date_numbers(online) and not ahead_of_print(item) \
+            and date_numbers(online) != date_numbers(item.get("issued")):
+        out.word(f"Epub {nlm_date(online)}.")
+
+
+_PMID = re.compile(r"\d{1,9}")
+_PMCID = re.compile(r"(?:PMC)?(\d{1,9})", re.I)
+
+
+def _pubmed_ids(item: Mapping[str, Any], out: Out) -> None:
+    """PubMed: "PMID: 11961980; PMCID: PMC1234567." (only well-formed ids)."""
+    pmid = field(item, "PMID")
+    pmcid = _PMCID.fullmatch(field(item, "PMCID"))
+    ids = ([f"PMID: {pmid}"] if _PMID.fullmatch(pmid) else []) \
+        + ([f"PMCID: PMC{pmcid.group(1)}"] if pmcid else [])
+    if ids:
+        out.word("; ".join(ids) + ".")
 
 
 def _book(item: Mapping[str, Any], kind: str, title: str, names: NameRules, rules: NlmRules,
-          out: Out) -> None:
+          out: Out, online: bool = False) -> None:
     """`Title. 4th ed. New York: McGraw-Hill; 2002.`; a chapter: `Title. In: Editors,
-    editors. Book. ... p. 93-113.`"""
+    editors. Book. ... p. 93-113.`; an online book (NLM) `Title [Internet]. Place:
+    Publisher; 2001 [updated 2005 Jan 3; cited 2024 Jan 5].` (its URL follows)."""
     page = ""
     if kind == "chapter":
         out.word(title)
@@ -122,11 +237,12 @@ def _book(item: Mapping[str, Any], kind: str, title: str, names: NameRules, rule
         out.word(f"In: {editors}{rules.editor_words[count > 1]}." if editors else "In:")
         title = field(item, "container-title")
         page = field(item, "page")
-    out.word(title, rules.italic)
+    out.word(rules.book_title(title), rules.italic)
+    if online and title:
+        out.glue(" [Internet]")
     out.stop()
     out.word(edition(item, "ed."))
-    if rules.edition_stop:
-        out.stop()
+    out.stop()
     volume = field(item, "volume")
     if rules.book_volume and volume:
         out.word(f"Vol {volume}.")
@@ -137,10 +253,21 @@ def _book(item: Mapping[str, Any], kind: str, title: str, names: NameRules, rule
         out.stop()
     else:
         out.word(imprint)
+        if online:
+            out.glue(_updated_cited(item))
         out.stop()
         if page:
             out.word("p. " + rules.pages(page))
             out.stop()
+
+
+def _updated_cited(item: Mapping[str, Any]) -> str:
+    """Citing Medicine: " [updated 2005 Jan 3; cited 2024 Jan 5]" with whichever of the
+    two dates the item has (`updated`, as Zotero-to-CSL tools name it, and `accessed`)."""
+    parts = [f"{word} {nlm_date(item.get(key))}" for word, key in
+             (("updated", "updated"), ("cited", "accessed"))
+             if item.get(key) and nlm_date(item.get(key))]
+    return f" [{'; '.join(parts)}]" if parts else ""
 
 
 def _imprint(item: Mapping[str, Any], date: str, place: bool, site: bool = False) -> str:
@@ -165,6 +292,9 @@ def _citing_medicine_other(item: Mapping[str, Any], kind: str, title: str, rules
     medium = {"online": " [Internet]", "thesis": " [dissertation]"}.get(kind, "")
     if text_of(item.get("type")) == "software":
         medium = " [computer program]"
+    server = field(item, "container-title", "publisher") if kind == "preprint" else ""
+    if kind == "preprint" and not server:
+        medium = " [Preprint]"  # no server named: the medium follows the title
     out.word(title + medium if title else "")
     out.stop()
     version = field(item, "version")
@@ -172,15 +302,16 @@ def _citing_medicine_other(item: Mapping[str, Any], kind: str, title: str, rules
         out.word(f"Version {version}")
         out.stop()
     if kind == "preprint":
-        out.word(field(item, "container-title", "publisher"))
-        out.glue(" [Preprint]")
-        out.stop()
+        if server:
+            out.word(server)
+            out.glue(" [Preprint]")
+            out.stop()
         number = field(item, "number")
         out.word(date + (":" if date and number else "") + number)
     else:
         out.word(_imprint(item, date, rules.place, site=kind == "online"))
-        if item.get("accessed") and url:
-            out.glue(f" [cited {nlm_date(item.get('accessed'))}]")
+        if url:
+            out.glue(_updated_cited(item))
     out.stop()
     number = field(item, "number")
     if kind == "report" and number:
@@ -198,7 +329,8 @@ def _ama_other(item: Mapping[str, Any], kind: str, title: str, rules: NlmRules, 
     out.stop()
     version = field(item, "version")
     if version:
-        out.word(f"Version {version}.")
+        out.word(f"Version {version}")
+        out.stop()
     if kind == "online" and not software:
         out.word(field(item, "container-title", "publisher"))
         out.stop()
@@ -222,6 +354,89 @@ def _ama_other(item: Mapping[str, Any], kind: str, title: str, rules: NlmRules, 
         out.word(f"Accessed {us_date(item.get('accessed'))}.")
 
 
+# --------------------------------------------------------------------------- titles, languages
+
+_MINOR = frozenset("a an the and but or for nor as at by in of on to up via vs per".split())
+"""AMA 11th (10.2): words not capitalised inside a title: articles, coordinating
+conjunctions, prepositions of three letters or fewer, "to" in infinitives."""
+_WORD = re.compile(r"[^\W\d_][\w'\u2019]*")
+
+
+def title_case(title: str) -> str:
+    """AMA 11th title case for books: major words capitalised, minor words (`_MINOR`) lower
+    case except first, last and after a colon; a word with a capital or digit inside
+    (mRNA, COVID-19, McGraw) and hyphen-joined parts keep theirs."""
+    if not title:
+        return title
+    words = list(_WORD.finditer(title))
+    pieces, last = [], 0
+    for n, match in enumerate(words):
+        word = match.group()
+        before = title[last:match.start()]
+        opens = n == 0 or before.rstrip().endswith((":", "?", "!", "\u2014")) \
+            or n == len(words) - 1
+        hyphened = before.endswith("-") and n > 0
+        if any(ch.isupper() for ch in word[1:]) or word[0].isupper() and hyphened:
+            pass
+        elif word.lower() in _MINOR and not opens:
+            word = word.lower() if word[0].isupper() and word[1:].islower() else word
+        else:
+            word = word[0].upper() + word[1:]
+        pieces += [before, word]
+        last = match.end()
+    pieces.append(title[last:])
+    return "".join(pieces)
+
+
+# MEDLINE's three-letter language codes (ISO 639-2/B) where they are not babel's
+_MEDLINE_LANGUAGES = {
+    "eng": "en", "ger": "de", "deu": "de", "fre": "fr", "fra": "fr", "spa": "es",
+    "ita": "it", "jpn": "ja", "chi": "zh", "zho": "zh", "rus": "ru", "por": "pt",
+    "pol": "pl", "dut": "nl", "nld": "nl", "nor": "no", "swe": "sv", "dan": "da",
+    "fin": "fi", "hun": "hu", "cze": "cs", "ces": "cs", "tur": "tr", "kor": "ko",
+    "heb": "he", "gre": "el", "ell": "el", "per": "fa", "rum": "ro", "slo": "sk",
+    "hrv": "hr", "slv": "sl", "ukr": "uk", "ara": "ar", "lit": "lt", "lav": "lv",
+    "est": "et", "ice": "is", "bul": "bg", "srp": "sr", "tha": "th", "vie": "vi",
+    "ind": "id", "may": "ms", "cat": "ca", "afr": "af", "wel": "cy", "lat": "la",
+}
+
+
+@lru_cache(maxsize=1)
+def _language_names() -> tuple[dict[str, str], dict[str, str]]:
+    """(code -> English name, lower-case English name -> name), from babel's CLDR data."""
+    from babel import Locale  # only items with a `language` pay for the import
+
+    names = {code: name for code, name in Locale("en").languages.items() if "_" not in code}
+    return names, {name.lower(): name for name in names.values()}
+
+
+def language_name(item: Mapping[str, Any]) -> str:
+    """The English name of the item's `language` ("de", "de-DE", "ger", "German"), ''
+    for English, a missing field or a value that names no known language."""
+    given = field(item, "language")
+    if not given or len(given) > 40:
+        return ""
+    codes, names = _language_names()
+    key = given.replace("_", "-").split("-")[0].lower()
+    name = codes.get(_MEDLINE_LANGUAGES.get(key, key)) if len(key) <= 3 else None
+    name = name or names.get(given.lower(), "")
+    return "" if name == "English" else name
+
+
+def _nlm_language(name: str) -> str:
+    """Citing Medicine (and PubMed's citation): the language after the locator, "German."."""
+    return f"{name}."
+
+
+def _ama_language(name: str) -> str:
+    """AMA 11th: the language in brackets after the (translated) title, " [in German]"."""
+    return f" [in {name}]"
+
+
+def _as_written(title: str) -> str:
+    return title
+
+
 # --------------------------------------------------------------------------- the styles
 
 _NLM_NAMES = NameRules(period="", space="", hyphen=False, sort_separator=" ",
@@ -231,17 +446,27 @@ _NLM_NAMES = NameRules(period="", space="", hyphen=False, sort_separator=" ",
 # more than six authors: the first six + ", et al."; "Changeux JP", "Gilstrap LC 3rd"
 VANCOUVER = Style("vancouver", layout, _NLM_NAMES, NlmRules(
     date=nlm_date, pages=nlm_pages, italic=PLAIN, editor_words=(", editor", ", editors"),
-    place=True, edition_stop=True, book_volume=False, pages_in_imprint=False,
+    place=True, book_volume=False, pages_in_imprint=False,
     doi_space=True, link_stop=True, url_label="Available from:",
-    other_kinds=_citing_medicine_other))
+    other_kinds=_citing_medicine_other, suppl_word="Suppl",
+    online_first=False, epub_note=True,
+    book_title=_as_written, language=_nlm_language, language_after_title=False,
+    online_books=True))
 
 # more than six: the first three + ", et al."; "Sartre J-P", "Gilstrap LC III"
 AMA = Style("ama", layout, replace(_NLM_NAMES, hyphen=True, et_al_use_first=3,
                                    suffix_form="no-period"), NlmRules(
     date=year_of, pages=hyphen_pages, italic=ITALIC, editor_words=(", ed", ", eds"),
-    place=False, edition_stop=False, book_volume=True, pages_in_imprint=True,
+    place=False, book_volume=True, pages_in_imprint=True,
     doi_space=False, link_stop=False, url_label="",
-    other_kinds=_ama_other))
+    other_kinds=_ama_other, suppl_word="suppl",
+    online_first=True, epub_note=False,
+    book_title=title_case, language=_ama_language, language_after_title=True,
+    online_books=False))
 
 STYLES = (VANCOUVER, AMA)
 """This module's styles, in the order `cite.STYLES` lists them."""
+
+PUBMED_IDS = {VANCOUVER.name: replace(VANCOUVER, rules=replace(VANCOUVER.rules, pubmed_ids=True))}
+"""The styles that can print PubMed's ids ("PMID: 11961980; PMCID: PMC1234567."), each as
+its variant with them on: `cite.CiteOptions(pubmed_ids=True)` picks it."""
