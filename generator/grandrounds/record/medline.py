@@ -389,6 +389,18 @@ def keywords(record: Record) -> list[str]:
     return list(seen.values())
 
 
+def case_id(item: dict[str, Any], path: Path) -> str:
+    """The draft's id, by the JATS import's rule: the first author's family name, the year and
+    the first words of the title (`muller-2019-anti-n-methyl-d`), else the file's stem."""
+    from ..scaffold import slugify
+
+    first = (item.get("author") or [{}])[0]
+    year = str((item.get("issued") or {}).get("date-parts", [[""]])[0][0])
+    words = slugify(item.get("title", "")).split("-")[:5]
+    slug = slugify(" ".join([first.get("family") or first.get("literal") or "", year, *words]))[:60].strip("-")
+    return slug or slugify(path.stem) or "imported-article"
+
+
 def draft_from_file(path: Path, *, today: datetime.date | None = None) -> tuple[dict[str, Any], list[str]]:
     """A `status: draft` record (a dict, ready for YAML) from the first record of a MEDLINE
     file, and the notes on what the author must still do. Raises `CaseErrors` located in the
@@ -411,6 +423,7 @@ def draft_from_file(path: Path, *, today: datetime.date | None = None) -> tuple[
     article_abstract = item.pop("abstract", "")
     draft: dict[str, Any] = {
         "schema_version": 1,
+        "id": case_id(item, path),
         "title": item.get("title", ""),
         "status": "draft",
         "date": (today or datetime.date.today()).isoformat(),
