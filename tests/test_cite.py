@@ -382,8 +382,9 @@ def test_book():
             "title": "Life Without Boundaries", "publisher": "Ace",
             "publisher-place": "New York", "issued": {"date-parts": [[1996]]}}
     ref = format_reference(item)
-    assert ref.text == "Hogan, J. Life Without Boundaries (Ace, 1996)."
-    assert ref.html == "Hogan, J. <em>Life Without Boundaries</em> (Ace, 1996)."
+    # Nature prints the place after the publisher (issue 15): "(Springer, Cham, 2019)"
+    assert ref.text == "Hogan, J. Life Without Boundaries (Ace, New York, 1996)."
+    assert ref.html == "Hogan, J. <em>Life Without Boundaries</em> (Ace, New York, 1996)."
 
 
 def test_book_with_edition_and_editors_only():

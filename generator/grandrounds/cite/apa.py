@@ -18,7 +18,9 @@ from typing import Any
 from .fields import (MONTHS, date_numbers, doi_of, edition, field, journal_name, kind_of,
                      page_range, safe_url, text_of, us_date, year_of)
 from .names import OTHERS, NameRules, initials, lead_names, names_of
+from .nlm import ahead_of_print, supplement_parts
 from .output import ITALIC, LINK, PLAIN, Out
+from .richtext import Rich, plain, recase
 from .style import Style
 
 __all__ = ["APA", "STYLES", "layout", "labels"]
@@ -26,17 +28,30 @@ __all__ = ["APA", "STYLES", "layout", "labels"]
 _AFTER_COLON = re.compile(r"(: )([a-z])(?=[a-z]*(?:[\s,;:.!?)]|\Z))")
 
 
-def _apa_title(title: str) -> str:
-    """APA sentence case as given, but the first word after a colon capitalised
-    ("the central role" -> "The central role"); words with capitals inside (mRNA) stay."""
-    if ": " not in title:
-        return title
+def _capital_after_colon(title: str) -> str:
     return _AFTER_COLON.sub(lambda m: m.group(1) + m.group(2).upper(), title)
 
 
+def _apa_title(title: str) -> str | Rich:
+    """APA sentence case as given, but the first word after a colon capitalised
+    ("the central role" -> "The central role"); words with capitals inside (mRNA) stay,
+    and so does anything in a CSL `nocase` span; rich text comes back as `Rich`."""
+    if ": " not in title and "<" not in title:
+        return title
+    return recase(title, _capital_after_colon)
+
+
+_DATED = frozenset({"article-newspaper", "article-magazine", "post", "post-weblog",
+                    "webpage", "broadcast", "interview", "personal_communication"})
+"""Types APA 7 dates to the day, "(2019, March 22)": newspapers, magazines, blog posts and
+other posts, web pages (APA 7, 10.1 examples 15-17, 10.16 example 110); journals, books,
+data sets and software take the year only."""
+
+
 def _apa_date(item: Mapping[str, Any], full: bool) -> str:
-    """"(2023, March 16)" for web pages (`full`), "(2002)" otherwise, "(n.d.)" without a
-    date; with the disambiguating letter of `year-suffix` ("2010a")."""
+    """"(2023, March 16)" for newspapers, magazines, posts and web pages (`full`),
+    "(2002)" otherwise, "(n.d.)" without a date; with the disambiguating letter of
+    `year-suffix` ("2010a")."""
     date = item.get("issued")
     suffix = text_of(item.get("year-suffix"))
     year = year_of(date)
@@ -60,7 +75,7 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
     url = safe_url(item.get("URL"))
     lead = lead_names(item, rules, (" (Ed.)", " (Eds.)"), editors_fallback=kind == "book")
     title_kind = PLAIN if kind in ("periodical", "chapter") else ITALIC
-    date = _apa_date(item, full=kind == "online" and not software)
+    date = _apa_date(item, full=text_of(item.get("type")) in _DATED)
     if lead:
         out.word(lead)
         out.stop()
@@ -76,27 +91,29 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
         out.word(title)
         out.stop()
         journal = journal_name(item, abbreviated=False)
-        volume, issue = field(item, "volume"), field(item, "issue")
+        volume, issue = _volume_issue(item)
         page = field(item, "page")
-        locator = page_range(page) if page else field(item, "number")
+        locator = page_range(page, "full") if page else field(item, "number")
         if locator and not page:
             locator = f"Article {locator}"
         out.word(journal, ITALIC)
         if volume:
             out.comma()
             out.word(volume, ITALIC)
-            out.glue(f"({page_range(issue)})" if issue else "")
+            out.glue(f"({issue})" if issue else "")
+        elif issue:  # a newspaper or magazine numbered by issue only
+            out.comma()
+            out.word(issue)
         if locator:
             out.comma()
             out.word(locator)
         out.stop()
+        if ahead_of_print(item) and not field(item, "number"):
+            out.word("Advance online publication.")
     else:
         publisher = field(item, "publisher")
         if kind == "chapter":
-            in_text = replace(rules, sort_order=False)
-            editors, count = names_of(item, "editor", in_text)
-            if count == 2:  # "B. Vogelstein & K. W. Kinzler", no comma between two
-                editors, count = names_of(item, "editor", replace(in_text, and_=" & "))
+            editors, count = _in_text_names(item, "editor", rules)
             out.word(title)
             out.stop()
             out.word("In")
@@ -104,18 +121,19 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
                 out.word(f"{editors} ({'Eds.' if count > 1 else 'Ed.'})")
                 out.comma()
             title = _apa_title(field(item, "container-title"))
-        details = [edition(item, "ed."), f"Vol. {field(item, 'volume')}" if
-                   field(item, "volume") and kind != "chapter" else ""]
+        details = [edition(item, "ed."),
+                   f"Vol. {field(item, 'volume')}" if field(item, "volume") else ""]
         if kind == "chapter" and field(item, "page"):
-            details.append("pp. " + page_range(field(item, "page")))
+            details.append("pp. " + page_range(field(item, "page"), "full"))
         if kind == "report" and field(item, "number"):
             details.append(f"{field(item, 'genre') or 'Report'} No. {field(item, 'number')}")
         if field(item, "version"):
             details.append(f"Version {field(item, 'version')}")
         details = [d for d in details if d]
+        contributors = _contributors(item, rules, kind, lead)
         out.word(title, ITALIC)
-        if details:
-            out.word(f"({', '.join(details)})")
+        if contributors or details:
+            out.word(f"({'; '.join(contributors + ([', '.join(details)] if details else []))})")
         if software:
             out.word("[Computer software]")
         elif kind == "preprint":
@@ -133,6 +151,45 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
     target = doi_href or (url if kind != "periodical" or not field(item, "volume") else "")
     if target:
         out.word(target, LINK, target)
+
+
+def _volume_issue(item: Mapping[str, Any]) -> tuple[str, str]:
+    """(volume, issue as printed in its parentheses) with a supplement (APA's "Suppl."
+    abbreviation, 9.50): "42(Suppl. 2)", "58(12, Suppl. 7)"; ranges with an en dash."""
+    volume, in_volume, volume_suppl = supplement_parts(field(item, "volume"))
+    issue, in_issue, issue_suppl = supplement_parts(field(item, "issue"))
+    issue = page_range(issue)
+    number = field(item, "supplement-number") or issue_suppl or volume_suppl
+    if not (in_volume or in_issue or field(item, "supplement-number")):
+        return volume, issue
+    suppl = f"Suppl. {number}" if number else "Suppl."
+    return volume, f"{issue}, {suppl}" if issue else suppl
+
+
+def _contributors(item: Mapping[str, Any], rules: NameRules, kind: str,
+                  lead: str) -> list[str]:
+    """Editors and translators of an authored book, after its title (APA 7, 10.2):
+    "(H. Weaver, Trans.)", "(J. Strachey, Ed.; A. Richards, Trans.)"; a book led by its
+    editors names them only once, and a chapter's editors are its book's."""
+    parts = []
+    roles = (("editor", "Ed.", "Eds."), ("translator", "Trans.", "Trans."))
+    for key, one, many in roles:
+        if key == "editor" and (kind == "chapter" or not lead or not item.get("author")):
+            continue
+        names, count = _in_text_names(item, key, rules)
+        if names:
+            parts.append(f"{names}, {one if count == 1 else many}")
+    return parts
+
+
+def _in_text_names(item: Mapping[str, Any], key: str, rules: NameRules) -> tuple[str, int]:
+    """Names as APA writes them after "In" or a title: initials first, "B. Vogelstein &
+    K. W. Kinzler" (no comma between two), "A. B, C. D, & E. F"."""
+    in_text = replace(rules, sort_order=False)
+    names, count = names_of(item, key, in_text)
+    if count == 2:
+        names, count = names_of(item, key, replace(in_text, and_=" & "))
+    return names, count
 
 
 def _sort_text(text: str) -> str:
@@ -207,7 +264,7 @@ def _author_year_keys(item: Mapping[str, Any]) -> tuple[list[str], int, str, tup
     APA citations and order."""
     names, truncated = _name_list(item)
     families = [family for family, _ in names]
-    title = field(item, "title")
+    title = plain(field(item, "title"))
     year = year_of(item.get("issued"))
     if names:  # first author's family name and given names, then the others' family names
         who = ((_sort_text(names[0][0]), _sort_text(names[0][1])),
@@ -230,7 +287,7 @@ def labels(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, tuple, st
         if families:
             cited_as.append(_cite_label(families, total))
         else:
-            cited_as.append(f"\u201c{field(item, 'title')}\u201d")
+            cited_as.append(f"\u201c{plain(field(item, 'title'))}\u201d")
     givens: dict[str, set[str]] = {}
     for families, _, _, key, given in keys:
         if families:
