@@ -30,7 +30,7 @@ from xml.etree.ElementTree import Element, TreeBuilder
 
 from ..errors import CaseErrors, Location, display_path, fail
 from ..limits import MAX_ARTICLE_BYTES, MAX_FIGURE_BYTES, MAX_FIGURE_PIXELS, MAX_XML_DEPTH
-from ..values import normalise_newlines, printable, value_problems
+from ..values import printable, value_problems
 
 __all__ = ["Draft", "parse_article", "draft_from_tree", "draft_from_file", "licence_of",
            "reference_item", "IMAGE_SUFFIXES"]
@@ -236,7 +236,7 @@ def _paragraphs(el: Element, cite: bool) -> str:
 
 # --------------------------------------------------------------------------- licence
 
-_CC = re.compile(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d(?:\.\d)?)(?:/([a-z]{2,3}))?", re.I)
+_CC = re.compile(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d(?:\.\d)?)(?:/([a-z]{2,3})(?=/|$|[?#\s]))?", re.I)
 _REUSE = frozenset({"by", "by-sa", "zero", "mark"})
 
 
@@ -338,9 +338,18 @@ def _people(citation: Element) -> tuple[list[dict[str, str]], list[dict[str, str
 
 
 def _date_parts(year: str, month: str = "", day: str = "") -> Optional[list[int]]:
+    """[year, month, day] as far as known; `year` may be free text ("2021 Jan 5", "2021-01-05")."""
     found = re.search(r"\d{4}", year)
     if not found:
         return None
+    if not month:
+        rest = year[found.end():]
+        named = re.search(r"([A-Za-z]{3})[a-z]*\.?\s*(\d{1,2})?", rest)
+        numeric = re.match(r"-(\d{1,2})(?:-(\d{1,2}))?", rest)
+        if numeric:
+            month, day = numeric.group(1), numeric.group(2) or ""
+        elif named:
+            month, day = named.group(1), named.group(2) or ""
     parts = [int(found.group())]
     month = month.strip().lower()
     number = int(month) if month.isdigit() else _MONTHS.get(month[:3], 0)
@@ -400,7 +409,7 @@ def reference_item(ref: Element, number: int) -> dict[str, Any]:
     given_type = (_attr(cit, "publication-type") or _attr(cit, "citation-type")).lower()
     authors, editors = _people(cit)
     article_title = rich_text(_kid(cit, "article-title"))
-    chapter_title = rich_text(_kid(cit, "chapter-title") or _kid(cit, "part-title"))
+    chapter_title = rich_text(_kid(cit, "chapter-title", "part-title"))
     source = rich_text(_kid(cit, "source"))
     csl_type = _TYPES.get(given_type)
     if csl_type == "book" and (chapter_title or (article_title and source)):
@@ -451,7 +460,8 @@ def reference_item(ref: Element, number: int) -> dict[str, Any]:
     url = _url(cit)
     if url:
         item["URL"] = url
-    language = _attr(cit, "lang") or _attr(_kid(cit, "article-title") or cit, "lang")
+    title_el = _kid(cit, "article-title")
+    language = _attr(cit, "lang") or (_attr(title_el, "lang") if title_el is not None else "")
     if language:
         item["language"] = language
     return item
@@ -920,7 +930,7 @@ def draft_from_tree(article: Element, path: Path, slug: str, today: str) -> Draf
     meta = _first(article, "article-meta")
     draft = Draft(data={}, reusable=licence.reusable)
     data = draft.data
-    title = inline_markdown(_first(meta, "article-title"), cite=False) if meta is not None else ""
+    title = _plain(_first(meta, "article-title")) if meta is not None else ""
     data["schema_version"] = 1
     data["id"] = slug
     data["title"] = title or slug
@@ -956,12 +966,15 @@ def _record_type(article: Element) -> str:
 
 
 def _prompt(what: str, el: Optional[Element], heading: str = "") -> list[str]:
-    words = _words(el) - (_words(_kid(el, "title")) if el is not None else 0)
+    """A prompt naming the article's section and its length (its own text: figures,
+    tables and the heading are not counted)."""
     if el is None:
         return [f"{what}: none in the article; write it in your own words"]
-    paragraphs = len(list(_walk(el, "p")))
+    blocks = [b for b in _paragraphs(el, cite=False).split("\n\n") if b.strip()]
+    words = sum(len(b.split()) for b in blocks)
     heading = f' "{heading}"' if heading else ""
-    return [f"{what}{heading}: {words} words in {paragraphs} paragraph{'s' if paragraphs != 1 else ''}; "
+    return [f"{what}{heading}: {words} word{'s' if words != 1 else ''} in {len(blocks)} "
+            f"paragraph{'s' if len(blocks) != 1 else ''}; "
             "its licence does not allow copying it: write it in your own words"]
 
 
@@ -1031,12 +1044,25 @@ def _fill_figures(article: Element, draft: Draft, folder: Path, slug: str, reusa
         if fig.caption:
             entry["caption"] = fig.caption
         entry["alt"] = fig.alt
-        entries.append(entry)
+        if image is not None:
+            entries.append(entry)
+        else:
+            draft.prompts.setdefault("figures", []).extend(_commented_entry(entry))
         if fig.alt_from_caption:
             draft.notes.append(f"{fig.label or fig.id}: alt text made from the caption; review it")
-    draft.data["figures"] = entries
+    if entries:
+        draft.data["figures"] = entries
     if missing:
-        draft.notes.append("figure files to add (not found beside the article): " + "; ".join(missing))
+        draft.notes.append("figure files to add (not found beside the article; their entries are comments "
+                           "under figures: to uncomment once the file is there): " + "; ".join(missing))
+
+
+def _commented_entry(entry: dict[str, Any]) -> list[str]:
+    """A figure entry as YAML lines, for a comment the author uncomments once the file is added."""
+    import yaml
+
+    text = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=100)
+    return text.rstrip("\n").split("\n")
 
 
 def _fill_tables(article: Element, draft: Draft, reusable: bool) -> None:
@@ -1115,12 +1141,6 @@ def check_values(draft: Draft, path: Path) -> None:
         where, what, hint = problems[0]
         name = ".".join(str(p) for p in where) or "article"
         raise fail(path, None, f"{name}: {what}", hint)
-
-
-def _normalise(value: Any) -> Any:
-    if isinstance(value, str):
-        return normalise_newlines(value)
-    return value
 
 
 # --------------------------------------------------------------------------- record text

@@ -30,6 +30,7 @@ from ..limits import (MAX_DEPTH, MAX_LATEX_CHARS, MAX_LIST_ITEMS, MAX_REFERENCE_
                      MAX_TEXT_CHARS)
 from .load import read_text
 from ..values import text_problem, value_problems
+from ..cite.richtext import latex as rich_latex, plain as rich_plain
 
 REFERENCE_SUFFIXES = (".json", ".bib", ".ris", ".nbib")
 EN_DASH = "\u2013"
@@ -704,10 +705,12 @@ def to_ris(items: Sequence[Mapping[str, Any]]) -> str:
         for name in item.get("editor") or []:
             if isinstance(name, Mapping) and name != OTHERS and _name_to_text(name):
                 lines.append(("A2", _name_to_text(name)))
-        lines.append(("TI", item.get("title")))
+        # RIS has no markup: CSL rich text (<i>E. coli</i>) as its plain text
+        lines.append(("TI", rich_plain(_text(item.get("title")))))
         container_tag = "T2" if kind not in ("book", "report", "thesis", "software") else "T3"
-        lines.append((container_tag, item.get("container-title") or item.get("collection-title")))
-        lines.append(("J2", item.get("container-title-short")))
+        lines.append((container_tag, rich_plain(_text(item.get("container-title")
+                                                      or item.get("collection-title")))))
+        lines.append(("J2", rich_plain(_text(item.get("container-title-short")))))
         lines.append(("VL", item.get("volume")))
         lines.append(("IS", item.get("issue") or item.get("number")))
         if item.get("page"):
@@ -797,13 +800,13 @@ def to_bibtex(items: Sequence[Mapping[str, Any]]) -> str:
             names = _bibtex_names(item.get(role) or [])
             if names:
                 fields.append((role, "{" + names + "}"))
-        if item.get("title"):
-            fields.append(("title", "{{" + bibtex_escape(item["title"]) + "}}"))
+        if item.get("title"):  # CSL rich text as \textit{} and the like, nocase as braces
+            fields.append(("title", "{{" + rich_latex(_text(item["title"]), bibtex_escape) + "}}"))
         container = item.get("container-title")
         if container:
             key = {"article": "journal", "incollection": "booktitle", "inproceedings": "booktitle"}.get(
                 entry_type, "howpublished" if entry_type in ("online", "misc") else "booktitle")
-            fields.append((key, "{" + bibtex_escape(container) + "}"))
+            fields.append((key, "{" + rich_latex(_text(container), bibtex_escape) + "}"))
         plain = [("shortjournal", "container-title-short"), ("volume", "volume"), ("number", "issue"),
                  ("number", "number"), ("pages", "page"), ("publisher", "publisher"),
                  ("address", "publisher-place"), ("edition", "edition"), ("series", "collection-title"),

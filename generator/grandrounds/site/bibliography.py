@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
+from ..cite.richtext import plain
+
 
 class Citer(NamedTuple):
     """A case that cites a reference: its id and title, and the reference's id there
@@ -45,8 +47,9 @@ def normalise_doi(doi: Any) -> str:
 
 
 def normalise_title(title: Any) -> str:
-    """Accents removed, case folded, every run of non-alphanumerics one space."""
-    text = str(title or "")
+    """CSL rich-text tags taken out, accents removed, case folded, every run of
+    non-alphanumerics one space ("<i>E. coli</i>" and "E. coli" are one title)."""
+    text = plain(str(title or ""))
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     return " ".join(_NON_WORD.split(text.casefold())).strip()

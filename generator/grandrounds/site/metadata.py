@@ -28,6 +28,7 @@ from typing import Any, Mapping
 from markupsafe import Markup
 
 from .. import cite
+from ..cite.richtext import plain
 from .markup import markdown_to_text
 from ..record.model import Case
 from .render import LICENSES, description, hidden_sections
@@ -87,7 +88,8 @@ def creative_work(item: Mapping[str, Any]) -> dict[str, Any]:
     work: dict[str, Any] = {"@type": "ScholarlyArticle" if item.get("type", "article-journal") in JOURNAL_TYPES
                             else "CreativeWork"}
     if item.get("title"):
-        work["name"] = str(item["title"])  # CSL text as given (HTML-escaped when written)
+        # CSL text as given, rich-text tags (<i>) taken out (HTML-escaped when written)
+        work["name"] = plain(str(item["title"]))
     authors = [p for p in map(_person, item.get("author") or []) if p]
     if authors:
         work["author"] = authors
@@ -95,7 +97,7 @@ def creative_work(item: Mapping[str, Any]) -> dict[str, Any]:
     if date:
         work["datePublished"] = date
     if item.get("container-title"):
-        work["isPartOf"] = {"@type": "Periodical", "name": str(item["container-title"])}
+        work["isPartOf"] = {"@type": "Periodical", "name": plain(str(item["container-title"]))}
     doi = cite.doi_url(item.get("DOI"))
     if doi:
         work["sameAs"] = doi
