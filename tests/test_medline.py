@@ -122,7 +122,7 @@ def test_every_malformed_line_is_reported_with_its_location():
 def test_record_without_title_or_pmid_and_a_repeated_pmid(tmp_path):
     path = tmp_path / "refs.nbib"
     path.write_text("PMID- 5\nAB  - No title.\n\nTI  - No PMID.\n\nPMID- 6\nTI  - Six.\n\nPMID- 6\nTI  - Again.\n"
-                    "\nPMID- 7a\nTI  - Letters.\n", encoding="utf-8")
+                    "\nPMID- 7a\nTI  - Letters.\n\nPMID- 8\nTI  - .\n", encoding="utf-8")
     lines = errors(path)
     shown = refio.display_path(path)
     assert lines == [
@@ -130,6 +130,7 @@ def test_record_without_title_or_pmid_and_a_repeated_pmid(tmp_path):
         f"{shown}:4:1: MEDLINE record without a PMID; start each record with 'PMID- ' and its PubMed id, as PubMed exports it",
         f"{shown}:9:7: PMID 6 is also the record at line 6; remove one of the two records",
         f"{shown}:12:7: PMID '7a' is not a number; a PubMed id is digits only, e.g. 'PMID- 20851213'",
+        f"{shown}:15:1: MEDLINE record without a title (no 'TI' line); add 'TI  - ' and the article's title, or export the record again",
     ]
 
 

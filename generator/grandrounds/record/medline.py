@@ -176,7 +176,8 @@ def _record_problems(records: Sequence[Record], path: Path) -> list[Problem]:
                                      "remove one of the two records"))
         else:
             seen[pmid.value] = record.line
-        if record.first("TI", "BTI") is None:
+        title = record.first("TI", "BTI")
+        if title is None or not clean_title(title.value):
             problems.append(_problem(path, record.line, 1, "MEDLINE record without a title (no 'TI' line)",
                                      "add 'TI  - ' and the article's title, or export the record again"))
     return sorted(problems, key=lambda p: p.line)
