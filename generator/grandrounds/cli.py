@@ -306,7 +306,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                   "JATS XML (.xml) instead", file=sys.stderr)
             return EXIT_USAGE
         record, notes = medline.draft_from_file(article)
-        slug = args.id or record.get("id") or article.stem
+        from .scaffold import slugify
+
+        slug = args.id or record.get("id") or slugify(str(record.get("title") or "")) or slugify(article.stem)
         record["id"] = slug
         import yaml
 
