@@ -40,7 +40,7 @@ def test_journal_article_with_continuation_lines_and_non_ascii_authors():
         ("Müller", "Jörg"), ("Sørensen", "Åse"), ("Núñez-García", "José Luis"), ("van der Berg", "Anna")]
     assert item["author"][0]["ORCID"] == "https://orcid.org/0000-0002-1825-0097"
     assert item["author"][0]["affiliation"].count(";") == 1  # two AD lines of the same author
-    assert "affiliation" not in item["author"][2]
+    assert "affiliation" not in item["author"][2] and "ORCID" not in item["author"][1]
     assert item["container-title"] == "Journal of medical case reports"
     assert item["container-title-short"] == "J Med Case Rep"
     assert (item["volume"], item["issue"], item["page"]) == ("13", "1", "245\u20139")

@@ -297,9 +297,9 @@ def authors(fields: Iterable[Field]) -> tuple[list[dict[str, Any]], Field | None
             known = names[-1].get("affiliation")
             names[-1]["affiliation"] = f"{known.rstrip('.')}; {source.value}" if known else source.value
         elif source.tag == "AUID" and names and source.value.upper().startswith("ORCID:"):
-            orcid = source.value.split(":", 1)[1].strip()
-            bare = re.sub(r"^https?://orcid\.org/", "", orcid)
-            names[-1]["ORCID"] = f"https://orcid.org/{bare}"
+            found = re.search(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]", source.value)  # the JATS import's rule
+            if found:
+                names[-1]["ORCID"] = f"https://orcid.org/{found.group()}"
         if source.tag in ("FAU", "AU", "CN"):
             previous = source.tag
     return names, first
