@@ -86,10 +86,11 @@ def kind_of(item: Mapping[str, Any]) -> str:
 
 _DASHES = r"(?:-{1,2}|[\u2010\u2011\u2012\u2013\u2014\u2212])"
 _RANGE_DASH = re.compile(r"(?<=\d)\s*" + _DASHES + r"\s*(?=[^\W\d_]{0,3}\d)")
-_RANGE = re.compile(r"(?<![^\W_])([^\W\d_]{0,3})(\d+)([^\W\d_]{0,3})\s*" + _DASHES
-                    + r"\s*([^\W\d_]{0,3})(\d+)([^\W\d_]{0,3})(?![^\W_])")
+_RANGE = re.compile(r"(?<![\w.])([^\W\d_]{0,3})(\d+)([^\W\d_]{0,3})\s*" + _DASHES
+                    + r"\s*([^\W\d_]{0,3})(\d+)([^\W\d_]{0,3})(?![\w]|\.\w)")
 """A range of page numbers with up to three letters before or after each number:
-"1947-9", "775S-778S", "E93-5", "ii165-ii173", "S12 – S15"."""
+"1947-9", "775S-778S", "E93-5", "ii165-ii173", "S12 – S15". A compound number
+("71.e1-71.e8") is not one: only its dash changes."""
 
 PAGE_FORMS = ("as given", "full", "abbreviated")
 """`page_range` forms: the digits as the source wrote them; inclusive numbers in full

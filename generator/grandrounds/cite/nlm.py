@@ -82,8 +82,9 @@ class NlmRules:
     language_after_title: bool
     """The language note right after the title (AMA), rather than after the locator."""
     online_books: bool
-    """NLM: a book or chapter with a URL is an online book: "[Internet]" after the title,
-    "[updated ...; cited ...]" after the date and "Available from: URL"."""
+    """NLM: a book or chapter read online (a URL and no DOI) has "[Internet]" after the
+    title and "[updated ...; cited ...]" after the date; AMA has "Accessed May 1, 2024."
+    after the year; both end with the URL ("Available from: URL" in NLM)."""
     pubmed_ids: bool = False
     """NLM, off by default (`PUBMED_IDS`): "PMID: 11961980; PMCID: PMC1234567." at the end,
     as PubMed's own citations print them."""
@@ -97,8 +98,7 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
     title = field(item, "title")
     doi, doi_href = doi_of(item)
     url = safe_url(item.get("URL"))
-    online_book = rules.online_books and kind in ("book", "chapter") and bool(url) \
-        and not doi
+    online_book = kind in ("book", "chapter") and bool(url) and not doi
     out.word(lead_names(item, style.names, rules.editor_words))
     out.stop()
     if kind == "periodical":
@@ -238,7 +238,7 @@ def _book(item: Mapping[str, Any], kind: str, title: str, names: NameRules, rule
         title = field(item, "container-title")
         page = field(item, "page")
     out.word(rules.book_title(title), rules.italic)
-    if online and title:
+    if online and title and rules.online_books:
         out.glue(" [Internet]")
     out.stop()
     out.word(edition(item, "ed."))
@@ -251,9 +251,11 @@ def _book(item: Mapping[str, Any], kind: str, title: str, names: NameRules, rule
         pages = rules.pages(page)
         out.word(imprint + (":" + pages if pages and imprint else pages))
         out.stop()
+        if online and us_date(item.get("accessed")):
+            out.word(f"Accessed {us_date(item.get('accessed'))}.")  # AMA 11th, books online
     else:
         out.word(imprint)
-        if online:
+        if online and rules.online_books:
             out.glue(_updated_cited(item))
         out.stop()
         if page:
@@ -321,7 +323,8 @@ def _citing_medicine_other(item: Mapping[str, Any], kind: str, title: str, rules
 
 def _ama_other(item: Mapping[str, Any], kind: str, title: str, rules: NlmRules, out: Out,
                url: str, doi: str) -> None:
-    """AMA: `Title. Site. Published March 16, 2023. Accessed May 1, 2024.`, `Title.
+    """AMA: `Title. Site. Published March 16, 2023. Updated May 2, 2023. Accessed May 1,
+    2024.`, `Title.
     *medRxiv*. Preprint posted online April 17, 2020.`, `*Title*. Publisher; 2019.
     Report No. 12.`, `*Title*. Dissertation. University; 2019.`"""
     software = text_of(item.get("type")) == "software"
@@ -336,6 +339,8 @@ def _ama_other(item: Mapping[str, Any], kind: str, title: str, rules: NlmRules, 
         out.stop()
         if item.get("issued"):
             out.word(f"Published {us_date(item.get('issued'))}.")
+        if item.get("updated") and us_date(item.get("updated")):
+            out.word(f"Updated {us_date(item.get('updated'))}.")
     elif kind == "preprint":
         out.word(field(item, "container-title", "publisher"), rules.italic)
         out.stop()
