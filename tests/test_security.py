@@ -763,3 +763,46 @@ def test_surrogate_escape_in_a_record_is_refused_with_a_location(site, capsys, e
     assert re.match(r"cases/x\.yaml:2:\d+: ", line) and "escape" in line
     code, out = _check_lines(capsys)
     assert code == 1
+
+
+# --------------------------------------------------------------------------- CSL rich text
+
+RICH_TITLES = [
+    '<i>Escherichia coli</i> sepsis <script>alert("RICH1")</script>',
+    'H<sub>2</sub>O and <i onclick=alert("RICH2")>x</i> <img src=x onerror=alert("RICH3")>',
+    '<b>Bold</b> <span class="nocase">mRNA</span> <span style="x:url(javascript:alert(4))">RICH4</span>',
+]
+
+
+def test_csl_rich_text_is_markup_and_other_tags_stay_inert_text_in_the_built_site(tmp_path):
+    """Reference titles with CSL rich text (<i>, <sub>, <b>, nocase) and hostile tags: the
+    allowed ones are markup on the case page, everything else is shown as text, and the
+    JSON-LD citations carry the plain title (issue 15)."""
+    def prepare(project: Path) -> None:
+        references = [{"id": f"r{n}", "type": "article-journal", "title": title,
+                       "author": [{"family": "Roe", "given": "Ann"}],
+                       "container-title": "J <i>Bact</i>", "volume": "3", "page": "1-9",
+                       "issued": {"date-parts": [[2020 + n]]}}
+                      for n, title in enumerate(RICH_TITLES)]
+        record = {"title": "Rich text in references", "specialties": ["dermatology"],
+                  "abstract": "Cited [@r0; @r1; @r2].", "references": references}
+        (project / "cases" / "rich-refs.yaml").write_text(json.dumps(record), encoding="utf-8")
+
+    built = build_project(tmp_path, prepare)
+    page = built / "rich-refs" / "index.html"
+    assert _live_problems(page) == []
+    body = article(read_html(page))
+    assert not body.find_all("img") and not body.find_all("script")
+    assert "Escherichia coli" in [node.squashed() for node in body.find_all("em")]
+    assert "2" in [node.squashed() for node in body.find_all("sub")]
+    assert "Bold" in [node.squashed() for node in body.find_all("strong")]
+    text = squash(body.text())
+    assert '<script>alert("RICH1")</script>' in text
+    assert '<i onclick=alert("RICH2")>x</i> <img src=x onerror=alert("RICH3")>' in text
+    assert '<span style="x:url(javascript:alert(4))">RICH4</span>' in text
+    assert "<span class=" not in text and "<b>" not in text and "<sub>" not in text
+    (jsonld,) = [s.text() for s in read_html(page).find_all("script")
+                 if s.get("type") == "application/ld+json"]
+    names = [work["name"] for work in json.loads(jsonld)["citation"]]
+    assert names[0] == 'Escherichia coli sepsis <script>alert("RICH1")</script>'
+    assert names[2] == 'Bold mRNA <span style="x:url(javascript:alert(4))">RICH4</span>'

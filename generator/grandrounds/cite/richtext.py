@@ -118,18 +118,20 @@ _LATEX = ((ITALIC, "\\textit{"), (BOLD, "\\textbf{"), (SUP, "\\textsuperscript{"
 def latex(text: str, escape_text: Callable[[str], str]) -> str:
     """`text` for LaTeX/BibTeX: each run's text through `escape_text` (the caller's, e.g.
     `refio.bibtex_escape`), wrapped in `\\textit{}`, `\\textbf{}`, `\\textsuperscript{}`,
-    `\\textsubscript{}`, `\\textsc{}`, and braces for `nocase` (BibTeX keeps its case)."""
+    `\\textsubscript{}`, `\\textsc{}`, and braces for `nocase` (BibTeX keeps its case).
+    The spaces around each run are kept whatever `escape_text` does with them."""
     if "<" not in text:
         return escape_text(text)
     parts = []
     for run, flags in parse(text):
-        body = escape_text(run)
+        core = run.strip()
+        body = run[:len(run) - len(run.lstrip())] + escape_text(core) if core else ""
         opened = 0
         for flag, command in _LATEX:
             if flags & flag:
                 parts.append(command)
                 opened += 1
-        parts.append(body + "}" * opened)
+        parts.append(body + "}" * opened + (run[len(run.rstrip()):] if core else run))
     return "".join(parts)
 
 
