@@ -310,8 +310,9 @@ def test_check_refuses_other_reference_file_types(tmp_path, capsys):
     assert code == 1
     assert out.splitlines()[0].startswith(f"{cases / 'a.yaml'}:3:13: ")
     assert out.splitlines()[0].endswith(
-        "reference file 'refs.enw' is not CSL-JSON, BibTeX or RIS; name a .json (CSL-JSON), "
-        ".bib (BibTeX) or .ris (RIS) file exported from Zotero or another reference manager")
+        "reference file 'refs.enw' is not CSL-JSON, BibTeX, RIS or MEDLINE; name a .json (CSL-JSON), "
+        ".bib (BibTeX), .ris (RIS) or .nbib (PubMed MEDLINE) file exported from Zotero, PubMed or another "
+        "reference manager")
 
 
 # --------------------------------------------------------------------------- grandrounds cite

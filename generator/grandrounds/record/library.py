@@ -132,9 +132,9 @@ def _reference_path(raw: RawRecord, relative: str, cases_dir: Path) -> Path:
         raise CaseErrors([_problem(raw, where, f"reference file '{relative}' leaves the cases folder",
                                    "keep it beside the record")])
     if target.suffix.lower() not in REFERENCE_SUFFIXES:
-        raise CaseErrors([_problem(raw, where, f"reference file '{relative}' is not CSL-JSON, BibTeX or RIS",
-                                   "name a .json (CSL-JSON), .bib (BibTeX) or .ris (RIS) file exported "
-                                   "from Zotero or another reference manager")])
+        raise CaseErrors([_problem(raw, where, f"reference file '{relative}' is not CSL-JSON, BibTeX, RIS or MEDLINE",
+                                   "name a .json (CSL-JSON), .bib (BibTeX), .ris (RIS) or .nbib (PubMed MEDLINE) "
+                                   "file exported from Zotero, PubMed or another reference manager")])
     if not target.is_file():
         raise CaseErrors([_problem(raw, where, f"reference file '{relative}' not found",
                                    "put it beside the record or correct the name")])

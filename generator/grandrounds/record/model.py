@@ -336,7 +336,7 @@ class Case(_Strict):
     figures: list[Figure] = []
     tables: list[Table] = []
     references: Union[list[CSLItem], str] = Field(
-        default=[], description="CSL-JSON items, or the path of a .json (CSL-JSON), .bib (BibTeX) or .ris (RIS) file beside the record")
+        default=[], description="CSL-JSON items, or the path of a .json (CSL-JSON), .bib (BibTeX), .ris (RIS) or .nbib (PubMed MEDLINE) file beside the record")
     abbreviations: dict[str, str] = {}
     acknowledgements: Optional[Markdown] = None
     funding: list[Funding] = []
