@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from grandrounds.record import jats
 from grandrounds.record.library import read_case
 
 FIXTURES = Path(__file__).parent / "fixtures" / "jats"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "jats"
 
 
 def _import(tmp_path: Path, name: str, *extra: str, images: bool = False) -> tuple[int, Path]:
@@ -202,26 +200,13 @@ def test_unknown_suffix_is_a_usage_error(tmp_path, capsys):
     assert main(["import", str(article), "--cases", str(tmp_path / "cases")]) == 2
 
 
-def test_hundreds_of_references_import_fast(tmp_path):
+def test_hundreds_of_references_are_all_imported(tmp_path):  # speed: benchmarks/bench_import.py
     ref = (FIXTURES / "cc-by-structured.xml").read_text(encoding="utf-8")
     one = ref.split('<ref id="r1">')[1].split("</ref>")[0]
     many = "".join(f'<ref id="x{i}">{one}</ref>' for i in range(600))
     big = tmp_path / "big.xml"
     big.write_text(ref.replace("</ref-list>", many + "</ref-list>"), encoding="utf-8")
-    start = time.perf_counter()
     draft = jats.draft_from_file(big, slug="big", today="2026-01-01")
     text = jats.record_text(draft)
-    elapsed = time.perf_counter() - start
     assert len(draft.data["references"]) == 607 and "x599" in text
-    assert elapsed < 1.0, elapsed
 
-
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not here")
-@pytest.mark.parametrize("article", sorted(CORPUS.glob("*.xml")) if CORPUS.is_dir() else [], ids=lambda p: p.name)
-def test_corpus_article_imports_to_a_valid_record(tmp_path, article):
-    cases = tmp_path / "cases"
-    assert main(["import", str(article), "--cases", str(cases)]) == 0
-    (path,) = cases.glob("*.yaml")
-    case = read_case(path, cases)
-    refs = article.read_text(encoding="utf-8").count("<ref ")
-    assert len(case.references) == refs

@@ -155,15 +155,12 @@ def test_size_limit_and_not_utf8(tmp_path):
     assert "no MEDLINE records" in errors(empty)[0]
 
 
-def test_a_thousand_records_read_quickly(tmp_path):
-    import time
-
-    path = tmp_path / "many.nbib"
+def test_a_thousand_records_are_read_and_one_more_is_refused(tmp_path):
+    path = tmp_path / "many.nbib"  # its speed: benchmarks/bench_import.py
     path.write_text("\n".join(f"PMID- {n}\nTI  - Title {n}.\nFAU - Family{n}, Given\nAU  - Family{n} G\n"
                               f"DP  - 2001 Jan\nJT  - Journal\n" for n in range(1, 1001)), encoding="utf-8")
-    start = time.perf_counter()
     items = refio.read_reference_file(path)
-    assert len(items) == 1000 and time.perf_counter() - start < 1.0
+    assert len(items) == 1000
     path.write_text("\n".join(f"PMID- {n}\nTI  - Title {n}.\n" for n in range(1, 1002)), encoding="utf-8")
     assert "over the 1,000-item limit" in errors(path)[0]
 
