@@ -48,6 +48,11 @@ other posts, web pages (APA 7, 10.1 examples 15-17, 10.16 example 110); journals
 data sets and software take the year only."""
 
 
+_JOURNAL_TYPES = frozenset({"article-journal", "article", "review", ""})
+"""Journal articles: the ones APA 7 marks "Advance online publication." (10.1 example 7)
+when they are online ahead of an issue (no volume, issue or pages, a dated online release)."""
+
+
 def _apa_date(item: Mapping[str, Any], full: bool) -> str:
     """"(2023, March 16)" for newspapers, magazines, posts and web pages (`full`),
     "(2002)" otherwise, "(n.d.)" without a date; with the disambiguating letter of
@@ -69,13 +74,15 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
     England Journal of Medicine*, *347*(4), 284–287. https://doi.org/10.x`."""
     kind = kind_of(item)
     rules = style.names
-    software = text_of(item.get("type")) == "software"
+    type_ = text_of(item.get("type"))
+    software = type_ == "software"
+    blog = type_ == "post-weblog"  # APA 7 10.1: a blog post is cited like a periodical article
     title = _apa_title(field(item, "title"))
     doi, doi_href = doi_of(item)
     url = safe_url(item.get("URL"))
     lead = lead_names(item, rules, (" (Ed.)", " (Eds.)"), editors_fallback=kind == "book")
-    title_kind = PLAIN if kind in ("periodical", "chapter") else ITALIC
-    date = _apa_date(item, full=text_of(item.get("type")) in _DATED)
+    title_kind = PLAIN if kind in ("periodical", "chapter") or blog else ITALIC
+    date = _apa_date(item, full=type_ in _DATED)
     if lead:
         out.word(lead)
         out.stop()
@@ -108,7 +115,7 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
             out.comma()
             out.word(locator)
         out.stop()
-        if ahead_of_print(item) and not field(item, "number"):
+        if type_ in _JOURNAL_TYPES and ahead_of_print(item) and not field(item, "number"):
             out.word("Advance online publication.")
     else:
         publisher = field(item, "publisher")
@@ -131,11 +138,13 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
             details.append(f"Version {field(item, 'version')}")
         details = [d for d in details if d]
         contributors = _contributors(item, rules, kind, lead)
-        out.word(title, ITALIC)
+        out.word(title, PLAIN if blog else ITALIC)
         if contributors or details:
             out.word(f"({'; '.join(contributors + ([', '.join(details)] if details else []))})")
         if software:
             out.word("[Computer software]")
+        elif type_ == "dataset":
+            out.word("[Data set]")
         elif kind == "preprint":
             out.word("[Preprint]")
         elif kind == "thesis":
@@ -144,13 +153,16 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
         if kind in ("online", "preprint") and not software:
             publisher = field(item, "container-title", "publisher")
         if publisher and publisher != lead.rstrip("."):
-            out.word(publisher)
+            out.word(publisher, ITALIC if blog else PLAIN)
             out.stop()
         if kind == "online" and not item.get("issued") and item.get("accessed") and url:
             out.word(f"Retrieved {us_date(item.get('accessed'))}, from")
     target = doi_href or (url if kind != "periodical" or not field(item, "volume") else "")
     if target:
         out.word(target, LINK, target)
+    original = year_of(item.get("original-date"))
+    if original and kind != "periodical":  # a translation or reprint (APA 7, 10.2)
+        out.word(f"(Original work published {original})")
 
 
 def _volume_issue(item: Mapping[str, Any]) -> tuple[str, str]:
@@ -172,13 +184,15 @@ def _contributors(item: Mapping[str, Any], rules: NameRules, kind: str,
     "(H. Weaver, Trans.)", "(J. Strachey, Ed.; A. Richards, Trans.)"; a book led by its
     editors names them only once, and a chapter's editors are its book's."""
     parts = []
-    roles = (("editor", "Ed.", "Eds."), ("translator", "Trans.", "Trans."))
-    for key, one, many in roles:
-        if key == "editor" and (kind == "chapter" or not lead or not item.get("author")):
-            continue
-        names, count = _in_text_names(item, key, rules)
-        if names:
-            parts.append(f"{names}, {one if count == 1 else many}")
+    editors = ("", 0) if kind == "chapter" or not lead or not item.get("author") \
+        else _in_text_names(item, "editor", rules)
+    translators = _in_text_names(item, "translator", rules)
+    if editors[0] and editors == translators:  # "(J. Strachey, Ed. & Trans.)"
+        return [f"{editors[0]}, {'Ed.' if editors[1] == 1 else 'Eds.'} & Trans."]
+    if editors[0]:
+        parts.append(f"{editors[0]}, {'Ed.' if editors[1] == 1 else 'Eds.'}")
+    if translators[0]:
+        parts.append(f"{translators[0]}, Trans.")
     return parts
 
 
