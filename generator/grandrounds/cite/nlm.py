@@ -162,7 +162,7 @@ _SUPPL = re.compile(r"(.*?)[\s(]*\bsuppl(?:ement)?\b\.?\s*([^\s()]*)\)?", re.I)
 def supplement_parts(text: str) -> tuple[str, bool, str]:
     """A volume or issue field split as (number, is a supplement, supplement number):
     "18 Suppl 1" -> ("18", True, "1"), "Suppl" -> ("", True, ""), "5" -> ("5", False, "")."""
-    match = _SUPPL.fullmatch(text)
+    match = _SUPPL.fullmatch(text) if "uppl" in text.lower() else None
     if not match:
         return text, False, ""
     return match.group(1).strip(), True, match.group(2)
