@@ -287,3 +287,17 @@ def test_pubmed_ids_html_is_escaped_text():
     item = article(PMID="11961980", title="<script>x</script>")
     html = format_reference(item, "vancouver", CiteOptions(pubmed_ids=True)).html
     assert "<script>" not in html and "PMID: 11961980." in html
+
+
+@pytest.mark.parametrize("text", ["suppl( " * 14000, "1-" * 50000, "a1-b1 " * 16000,
+                                  "Second edition " * 6000])
+def test_fields_at_the_text_limit_format_in_linear_time(text):
+    import time
+
+    item = {"type": "article-journal", "title": text, "volume": text, "issue": text,
+            "page": text, "edition": text, "language": text, "issued": {"raw": text}}
+    started = time.process_time()
+    for style in ("vancouver", "ama"):
+        format_reference(item, style, CiteOptions(pubmed_ids=True))
+        format_reference({**item, "type": "book"}, style)
+    assert time.process_time() - started < 2.0
