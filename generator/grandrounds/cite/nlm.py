@@ -409,8 +409,10 @@ _MEDLINE_LANGUAGES = {
 @lru_cache(maxsize=1)
 def _language_names() -> tuple[dict[str, str], dict[str, str]]:
     """(code -> English name, lower-case English name -> name), from babel's CLDR data."""
-    from babel import Locale  # only items with a `language` pay for the import
-
+    try:
+        from babel import Locale  # only items with a `language` pay for the import
+    except ImportError:  # babel comes with mkdocs-material; without it, no language notes
+        return {}, {}
     names = {code: name for code, name in Locale("en").languages.items() if "_" not in code}
     return names, {name.lower(): name for name in names.values()}
 
