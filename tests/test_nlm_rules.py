@@ -301,3 +301,32 @@ def test_fields_at_the_text_limit_format_in_linear_time(text):
         format_reference(item, style, CiteOptions(pubmed_ids=True))
         format_reference({**item, "type": "book"}, style)
     assert time.process_time() - started < 2.0
+
+
+@pytest.mark.parametrize("site, own, shown", [(False, None, False), (False, True, True), (True, None, True),
+                                              (True, False, False)])
+def test_pubmed_ids_follow_the_record_else_the_site(tmp_path, site, own, shown):
+    """The record's `pubmed_ids:` wins; without it the site's option (off by default) decides,
+    on the page and in the handout alike (both format through render.case_references)."""
+    import yaml
+
+    from grandrounds import handout
+    from grandrounds.record.library import Library
+    from grandrounds.site.render import Renderer, RenderOptions, case_references
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    ref = {"id": "a", "type": "article-journal", "title": "A title", "author": [{"family": "Xu", "given": "Y"}],
+           "container-title": "J Test", "issued": {"date-parts": [[2020]]}, "volume": "1", "page": "1-2",
+           "PMID": "31953166", "PMCID": "PMC7110000"}
+    record = {"title": "T", "abstract": "x", "style": "vancouver", "references": [ref]}
+    if own is not None:
+        record["pubmed_ids"] = own
+    (cases / "c.yaml").write_text(yaml.safe_dump(record), encoding="utf-8")
+    library = Library(cases)
+    library.refresh([cases / "c.yaml"])
+    (case,) = library.cases
+    page = Renderer(None, RenderOptions(pubmed_ids=site)).case_page(case)
+    assert ("PMID: 31953166; PMCID: PMC7110000." in page) is shown
+    references, _, _ = case_references(case, handout.HandoutOptions(pubmed_ids=site))
+    assert ("PMID: 31953166" in references[0].text) is shown

@@ -86,6 +86,7 @@ class HandoutOptions:
     directory_urls: bool = True
     templates: str | None = None  # the site's own templates folder (searched first)
     teaching_hide: tuple[str, ...] = ()  # the site's default for records without `teaching.hide`
+    pubmed_ids: bool = False  # the site's default for records without `pubmed_ids:`
 
 
 @dataclass
@@ -154,7 +155,7 @@ def _sections(case: Case, hidden: tuple[str, ...]) -> tuple[list[str], list[str]
 
 def _context(case: Case, options: HandoutOptions) -> dict[str, Any]:
     style = cite.style_for(case, options)
-    references, citations, source = case_references(case, style)
+    references, citations, source = case_references(case, options)
     hidden = hidden_sections(case, options)
     opening, answers = _sections(case, hidden)
     abstract = {} if isinstance(case.abstract, str) else case.abstract
@@ -420,7 +421,8 @@ def input_key(case: Case, cases_dir: Path, options: HandoutOptions) -> str:
     """A hash of everything that goes into the case's handout."""
     digest = hashlib.sha256(_static_digest(options.templates).encode())
     digest.update(json.dumps([options.paper, options.quiz, cite.style_for(case, options), options.library_name,
-                              options.site_url, options.directory_urls, options.teaching_hide]).encode())
+                              options.site_url, options.directory_urls, options.teaching_hide,
+                              cite.options_for(case, options).pubmed_ids]).encode())
     files = [case.source_path, case.references_file]
     files += [str(p) for f in case.figures if (p := confined_path(cases_dir, f.file)) is not None]
     for name in files:
@@ -615,7 +617,7 @@ def site_options(render_options: RenderOptions, paper: str, templates: Path) -> 
     return HandoutOptions(paper=paper, style=render_options.style, library_name=render_options.site_title,
                           site_url=render_options.site_url, directory_urls=render_options.directory_urls,
                           templates=str(templates) if templates.is_dir() else None,
-                          teaching_hide=tuple(render_options.teaching_hide))
+                          teaching_hide=tuple(render_options.teaching_hide), pubmed_ids=render_options.pubmed_ids)
 
 
 def site_handouts(cases: Sequence[Case], cases_dir: Path, options: HandoutOptions,

@@ -147,6 +147,13 @@ def style_for(case: Any, options: Any) -> str:
     return case.style or options.style
 
 
+def options_for(case: Any, options: Any) -> CiteOptions:
+    """The formatting options of a case's references: the case's own `pubmed_ids:`, else
+    the site's (`options.pubmed_ids` of `render` or `handout` options), like `style_for`."""
+    own = getattr(case, "pubmed_ids", None)
+    return CiteOptions(pubmed_ids=own if own is not None else bool(getattr(options, "pubmed_ids", False)))
+
+
 def _style(name: str) -> Style:
     try:
         return _STYLES[name]

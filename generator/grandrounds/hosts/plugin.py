@@ -66,6 +66,7 @@ class _PluginConfig(base.Config):
 
     # What pages say
     style = c.Choice(cite.STYLES, default="nature")
+    pubmed_ids = c.Type(bool, default=False)  # vancouver: PMID and PMCID after each reference
     intro = c.Type(str, default="Structured summaries of clinical cases for teaching.")
     disclaimer = c.Optional(c.Type(str))
 
@@ -165,7 +166,7 @@ class GrandroundsPlugin(BasePlugin[_PluginConfig]):
                                 directory_urls=config.use_directory_urls,
                                 site_url=config.site_url or None,
                                 teaching_hide=tuple(self.config.teaching_hide),
-                                care_table=self.config.care_table,
+                                care_table=self.config.care_table, pubmed_ids=self.config.pubmed_ids,
                                 handouts=self.config.handouts and not self.is_serve)
         renderer = Renderer(templates, options)
         stamp = (options, tuple((str(p), p.stat().st_mtime_ns) for p in renderer.template_paths))

@@ -349,6 +349,9 @@ class Case(_Strict):
     source: Optional[CSLItem] = Field(default=None, description="the published original")
     style: Optional[CitationStyle] = Field(
         default=None, description="citation style: " + ", ".join(cite.STYLES) + " (default: the site's)")
+    pubmed_ids: Optional[bool] = Field(
+        default=None, description="vancouver: print each reference's PMID and PMCID as PubMed does "
+                                  "(default: the site's pubmed_ids option, off)")
     teaching: Teaching = Teaching()
     check: CheckOptions = CheckOptions()
 

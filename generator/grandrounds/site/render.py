@@ -90,6 +90,7 @@ class RenderOptions:
     teaching_hide: tuple[str, ...] = ()  # hidden sections of records without `teaching.hide`
     care_table: bool = False  # show the CARE checklist table on case-report pages (check.care_table)
     handouts: bool = False  # link each case page to its PDF handout (HANDOUTS_DIR/<id>.pdf)
+    pubmed_ids: bool = False  # vancouver: PMID and PMCID after each reference (records may override)
 
 
 def page_url(uri: str, directory_urls: bool = True) -> str:
@@ -295,10 +296,12 @@ def cited_first(references: list[Any], citations: Citations) -> list[Any]:
     return cited + [r for r in references if r.id not in order]
 
 
-def case_references(case: Case, style: str) -> tuple[list[Any], Citations, Any]:
-    """A case's formatted references, the `Citations` that number them as its fields
-    render, and its formatted source (or None): shared by the page and the handout."""
-    references = cite.format_references(case.reference_items(), style)
+def case_references(case: Case, options: Any) -> tuple[list[Any], Citations, Any]:
+    """A case's formatted references (in `cite.style_for`, with `cite.options_for` of the
+    page's or handout's `options`), the `Citations` that number them as its fields render,
+    and its formatted source (or None): shared by the page and the handout."""
+    style, cite_options = cite.style_for(case, options), cite.options_for(case, options)
+    references = cite.format_references(case.reference_items(), style, cite_options)
     source = cite.format_reference(case.source.as_csl(), style) if case.source else None
     citations = Citations({r.id for r in references}, references, cite.is_author_year(style))
     return references, citations, source
@@ -338,7 +341,7 @@ class Renderer:
         list depends on every case, the rest of the page on this one only)."""
         hidden = self.hidden(case)
         style = cite.style_for(case, self.options)
-        references, citations, source = case_references(case, style)
+        references, citations, source = case_references(case, self.options)
         license_name, license_url = LICENSES.get(case.license or "", (case.license, None))
         meta = {"title": case.title, "description": description(case, hidden=hidden), "tags": all_tags(case)}
         columns = _filled_columns(MANAGEMENT_COLUMNS, case.management)
