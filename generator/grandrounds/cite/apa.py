@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from .fields import (MONTHS, date_numbers, doi_of, edition, field, journal_name, kind_of,
@@ -199,11 +200,21 @@ def _contributors(item: Mapping[str, Any], rules: NameRules, kind: str,
 def _in_text_names(item: Mapping[str, Any], key: str, rules: NameRules) -> tuple[str, int]:
     """Names as APA writes them after "In" or a title: initials first, "B. Vogelstein &
     K. W. Kinzler" (no comma between two), "A. B, C. D, & E. F"."""
-    in_text = replace(rules, sort_order=False)
+    if not item.get(key):
+        return "", 0
+    in_text, two = _in_text_rules(rules)
     names, count = names_of(item, key, in_text)
     if count == 2:
-        names, count = names_of(item, key, replace(in_text, and_=" & "))
+        names, count = names_of(item, key, two)
     return names, count
+
+
+@lru_cache(maxsize=8)
+def _in_text_rules(rules: NameRules) -> tuple[NameRules, NameRules]:
+    """`rules` with initials first, and that again with " & " between two names (made
+    once a style: `dataclasses.replace` costs more than formatting a name)."""
+    in_text = replace(rules, sort_order=False)
+    return in_text, replace(in_text, and_=" & ")
 
 
 def _sort_text(text: str) -> str:
