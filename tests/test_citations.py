@@ -179,12 +179,12 @@ def test_apa_code_span_is_not_a_citation(apa_page):
 
 def test_reference_list_survives_python_markdown_with_specials_as_text(apa_page):
     """MkDocs runs the page through Python-Markdown: the list is a raw HTML block, so `*`,
-    `_` and `[ ]` in a title stay text and `<b>` stays escaped."""
+    `_` and `[ ]` in a title stay text; `<b>` is CSL rich text, bold (issue 15)."""
     import markdown
 
     html = markdown.markdown(apa_page.split("## References", 1)[1], extensions=["attr_list"])
     entries = dict(re.findall(r'<li id="ref-(\w+)">(.*?)</li>', html))
-    assert "Immunomodulation *and* &lt;b&gt;stromal&lt;/b&gt; cells" in entries["nauta"]
+    assert "Immunomodulation *and* <strong>stromal</strong> cells" in entries["nauta"]
     assert "Never cited [x] _y_" in entries["uncited"]
     assert "<b>" not in html and "<strong>and" not in html
 
