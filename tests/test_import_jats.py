@@ -210,3 +210,25 @@ def test_hundreds_of_references_are_all_imported(tmp_path):  # speed: benchmarks
     text = jats.record_text(draft)
     assert len(draft.data["references"]) == 607 and "x599" in text
 
+
+
+def test_a_multi_page_tiff_is_refused_not_cut_to_its_first_page(tmp_path, capsys):
+    from PIL import Image
+
+    pages = [Image.new("RGB", (30, 20), colour) for colour in ((200, 10, 10), (10, 200, 10))]
+    pages[0].save(tmp_path / "jtc-17-g001.tif", save_all=True, append_images=pages[1:])
+    code, cases = _import(tmp_path, "cc-by-structured.xml")
+    out, err = capsys.readouterr()
+    assert code == 1, out + err
+    assert "jtc-17-g001.tif:1:1: the TIFF image has 2 pages, and a PNG holds one" in err
+    assert not cases.exists() or not list(cases.rglob("*.*"))  # nothing written
+
+
+def test_an_image_beside_the_article_passes_the_figure_check(tmp_path, capsys):
+    from PIL import Image
+
+    Image.new("L", (8000, 6000)).save(tmp_path / "jtc-17-g001.tif", compression="tiff_lzw")  # 48 MP: over the limit
+    code, cases = _import(tmp_path, "cc-by-structured.xml")
+    out, err = capsys.readouterr()
+    assert code == 1 and "over the 40,000,000-pixel limit" in err, out + err
+    assert not cases.exists() or not list(cases.rglob("*.*"))

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 from xml.etree.ElementTree import Element, TreeBuilder
 
-from ..errors import CaseErrors, Location, display_path, fail
-from ..limits import MAX_ARTICLE_BYTES, MAX_FIGURE_BYTES, MAX_FIGURE_PIXELS, MAX_XML_DEPTH
+from ..errors import CaseErrors, Location, fail
+from ..limits import MAX_ARTICLE_BYTES, MAX_XML_DEPTH
 from ..values import printable, value_problems
 
 __all__ = ["Draft", "parse_article", "draft_from_tree", "draft_from_file", "licence_of",
@@ -863,23 +863,25 @@ def find_image(folder: Path, href: str) -> Optional[Path]:
 
 
 def image_bytes(path: Path) -> tuple[str, bytes]:
-    """The file name and bytes to copy for an image: a TIFF becomes a PNG (lossless,
-    first page), anything else is copied as it is. Raises `CaseErrors` for a file over the
-    figure limits or a TIFF that does not decode."""
-    size = path.stat().st_size
-    if size > MAX_FIGURE_BYTES:
-        raise fail(path, None, f"the image is {size:,} bytes, over the {MAX_FIGURE_BYTES:,}-byte limit",
-                   "reduce it, or remove it from beside the article and add it by hand")
+    """The file name and bytes to copy for an image: a one-page TIFF becomes a PNG
+    (lossless; CMYK and other modes a browser cannot show are converted to RGB), anything
+    else is copied as it is. The file must first pass the one figure check
+    (`images.figure_problem`: size, pixels, decoding, the SVG allow-list). Raises
+    `CaseErrors` for a refused figure and for a multi-page TIFF (a PNG holds one page)."""
+    from ..checks.images import figure_problem, open_raster
+
+    problem = figure_problem(path, path.name)
+    if problem:
+        raise fail(path, None, problem[0], problem[1] + "; then add it to the record by hand")
     data = path.read_bytes()
     if path.suffix.lower() not in (".tif", ".tiff"):
         return path.name, data
-    from PIL import Image
-
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > MAX_FIGURE_PIXELS:
-                raise fail(path, None, f"the image has {image.width * image.height:,} pixels, over the "
-                           f"{MAX_FIGURE_PIXELS:,}-pixel limit", "reduce it and add it by hand")
+        with open_raster(data) as image:
+            pages = getattr(image, "n_frames", 1)
+            if pages > 1:
+                raise fail(path, None, f"the TIFF image has {pages} pages, and a PNG holds one",
+                           "export the pages you need as PNG files and add them to the record by hand")
             image.load()
             if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"):
                 image = image.convert("RGBA" if "A" in image.mode else "RGB")
