@@ -29,6 +29,7 @@ from typing import Any, Iterable, Iterator, Optional
 from xml.etree.ElementTree import Element, TreeBuilder
 
 from ..errors import CaseErrors, Location, fail
+from ..fsio import read_limited
 from ..limits import MAX_ARTICLE_BYTES, MAX_XML_DEPTH
 from ..values import printable, value_problems
 
@@ -52,14 +53,8 @@ class _Refused(Exception):
 def parse_article(path: Path) -> Element:
     """The article's element tree. Raises `CaseErrors` (file:line:col) for a file that is
     too large, not XML, declares entities or nests too deeply."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
-            raise fail(path, None, f"the article is {size:,} bytes, over the {MAX_ARTICLE_BYTES:,}-byte limit",
-                       "import a JATS article without embedded data (split supplements off)")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise fail(path, None, f"cannot read the article: {exc.strerror or exc}", "check the path") from None
+    data = read_limited(path, MAX_ARTICLE_BYTES, "the article",
+                        "import a JATS article without embedded data (split supplements off)")
     return parse_bytes(data, path)
 
 

@@ -32,6 +32,7 @@ import yaml
 
 from .. import limits
 from ..errors import CaseErrors, Location, Problem, display_path, fail
+from ..fsio import read_limited
 from ..values import normalise_newlines, printable, text_problem, value_problems
 
 try:  # the C parser; pure Python only where libyaml is missing
@@ -122,17 +123,11 @@ def _loc(mark: yaml.Mark) -> Location:
     return Location(mark.line + 1, mark.column + 1)
 
 
-def read_text(path: Path) -> str:
-    """Read a case file as UTF-8, refusing oversized and non-UTF-8 files with a location."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise fail(path, None, f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit",
-                       "split the record or move references to a file beside it")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise fail(path, None, f"cannot read file ({exc.strerror})",
-                   "check that it exists and is readable") from None
+def read_text(path: Path, limit: int = MAX_BYTES, what: str = "file",
+              hint: str = "split the record or move references to a file beside it") -> str:
+    """Read a case file (or another text input, with its own `limit`) as UTF-8, refusing
+    oversized and non-UTF-8 files with a location."""
+    raw = read_limited(path, limit, what, hint)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -34,7 +34,6 @@ from typing import Any, Iterable, Sequence
 from ..errors import CaseErrors, Problem
 from ..values import normalise_newlines, value_problems
 from . import refio
-from .load import read_text
 from .model import ABSTRACT_KEYS
 
 _TAG_LINE = re.compile(r"([A-Z][A-Z0-9]{1,3})( *)-(?: (.*)|\s*)$")
@@ -152,8 +151,7 @@ def nbib_to_csl(text: str, path: Path) -> list[dict[str, Any]]:
 def read_nbib(path: Path) -> list[dict[str, Any]]:
     """The records of a `.nbib` file as CSL-JSON items: the size limit
     (`limits.MAX_REFERENCE_FILE_BYTES`), UTF-8, then `nbib_to_csl`. Raises `CaseErrors`."""
-    refio._check_size(path)
-    return nbib_to_csl(read_text(path), path)
+    return nbib_to_csl(refio.read_reference_text(path), path)
 
 
 def _record_problems(records: Sequence[Record], path: Path) -> list[Problem]:
@@ -412,8 +410,7 @@ def draft_from_file(path: Path, *, today: datetime.date | None = None) -> tuple[
     and `references` (MEDLINE has none) for the author. The abstract is the article's prose
     and a MEDLINE record carries no licence, so `abstract` holds prompts (`abstract_prompts`)
     mapped to the schema's structured keys where the labels match."""
-    refio._check_size(path)
-    text = read_text(path)
+    text = refio.read_reference_text(path)
     items = nbib_to_csl(text, path)
     records = parse_records(text, path)
     record, item = records[0], dict(items[0])

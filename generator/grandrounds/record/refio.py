@@ -25,7 +25,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..errors import CaseErrors, Location, Problem, display_path
+from ..errors import CaseErrors, Problem, display_path
 from ..limits import (MAX_DEPTH, MAX_LATEX_CHARS, MAX_LIST_ITEMS, MAX_REFERENCE_FILE_BYTES,
                      MAX_TEXT_CHARS)
 from .load import read_text
@@ -157,6 +157,12 @@ def _unique_ids(items: list[dict[str, Any]]) -> None:
 # --------------------------------------------------------------------------- reading
 
 
+def read_reference_text(path: Path) -> str:
+    """A reference file's text: UTF-8, at most `limits.MAX_REFERENCE_FILE_BYTES`."""
+    return read_text(path, MAX_REFERENCE_FILE_BYTES, "reference file",
+                     "keep only the references this case cites, or split the case")
+
+
 def read_reference_file(path: Path) -> list[dict[str, Any]]:
     """The items of a `.json`, `.bib`, `.ris` or `.nbib` (PubMed's MEDLINE, read by `medline`)
     file as CSL-JSON dicts, each passed through
@@ -166,8 +172,7 @@ def read_reference_file(path: Path) -> list[dict[str, Any]]:
     if suffix not in REFERENCE_SUFFIXES:
         raise CaseErrors([_problem(path, 1, 1, f"unknown reference file type '{suffix}'",
                                    "use .json (CSL-JSON), .bib (BibTeX), .ris (RIS) or .nbib (PubMed)")])
-    _check_size(path)
-    text = read_text(path)
+    text = read_reference_text(path)
     if suffix == ".json":
         return csl_json_items(text, path)
     if suffix == ".bib":
@@ -177,18 +182,6 @@ def read_reference_file(path: Path) -> list[dict[str, Any]]:
 
         return nbib_to_csl(text, path)
     return ris_to_csl(text, path)
-
-
-def _check_size(path: Path) -> None:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CaseErrors([_problem(path, 1, 1, f"cannot read file ({exc.strerror})",
-                                   "check that it exists and is readable")]) from None
-    if size > MAX_REFERENCE_FILE_BYTES:
-        raise CaseErrors([_problem(path, 1, 1, f"reference file is {size:,} bytes, over the "
-                                   f"{MAX_REFERENCE_FILE_BYTES:,}-byte limit",
-                                   "keep only the references this case cites, or split the case")])
 
 
 def _item_problems(items: Sequence[Any], path: Path, lines: Sequence[int]) -> list[Problem]:
