@@ -154,7 +154,6 @@ def _sections(case: Case, hidden: tuple[str, ...]) -> tuple[list[str], list[str]
 
 
 def _context(case: Case, options: HandoutOptions) -> dict[str, Any]:
-    style = cite.style_for(case, options)
     references, citations, source = case_references(case, options)
     hidden = hidden_sections(case, options)
     opening, answers = _sections(case, hidden)
