@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .fields import text_of
@@ -139,19 +140,34 @@ def format_name(name: Mapping[str, Any] | str, rules: NameRules = NameRules()) -
     if not isinstance(name, (dict, Mapping)):
         return ""
     get = name.get
-    literal = get("literal")
+    parts = (get("literal"), get("family"), get("given"), get("non-dropping-particle"),
+             get("dropping-particle"), get("suffix"))
+    if all(part is None or type(part) is str for part in parts):  # hashable: cache it
+        return _name_from_parts(parts, rules)
+    return _name_from_parts.__wrapped__(parts, rules)
+
+
+_NAME_CACHE_SIZE = 4096
+"""Distinct (name, style rules) pairs `format_name` remembers: a site cites the same
+authors again and again, and formatting a name costs more than looking it up."""
+
+
+@lru_cache(maxsize=_NAME_CACHE_SIZE)
+def _name_from_parts(parts: tuple[Any, ...], rules: NameRules) -> str:
+    """`format_name` of a name given as (literal, family, given, non-dropping-particle,
+    dropping-particle, suffix) raw values; a pure function of its arguments."""
+    literal, family, given, ndp, dropping_particle, suffix = parts
     if literal:
         literal = text_of(literal)
         if literal:
             return literal
-    family = text_of(get("family"))
-    given = text_of(get("given"))
+    family = text_of(family)
+    given = text_of(given)
     if not family:
         # a mononym or a name with no family part: print what there is, unabbreviated
-        return " ".join(filter(None, [given, text_of(get("suffix"))]))
+        return " ".join(filter(None, [given, text_of(suffix)]))
     if not (family.isascii() and given.isascii()) and (_CJK.search(family) or _CJK.search(given)):
         return family + given
-    ndp = get("non-dropping-particle")
     if ndp:
         ndp = text_of(ndp)
         family = ndp + ("" if ndp.endswith(("'", "\u2019")) else " ") + family
@@ -162,15 +178,15 @@ def format_name(name: Mapping[str, Any] | str, rules: NameRules = NameRules()) -
             trailing.insert(0, words.pop())
         given = " ".join(words)
         dropping = " ".join(
-            filter(None, [" ".join(trailing), text_of(get("dropping-particle"))]))
+            filter(None, [" ".join(trailing), text_of(dropping_particle)]))
     else:
-        dropping = text_of(get("dropping-particle"))
+        dropping = text_of(dropping_particle)
     short = initials(given, rules) if given else ""
     if dropping and rules.particles_first:
         family = f"{dropping} {family}"
     elif dropping:
         short = f"{short} {dropping}" if short else dropping
-    suffix = _suffix(text_of(get("suffix")), rules.suffix_form)
+    suffix = _suffix(text_of(suffix), rules.suffix_form)
     if not rules.sort_order:
         out = f"{short} {family}" if short else family
         return out + rules.suffix_separator + suffix if suffix else out
