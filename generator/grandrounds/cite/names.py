@@ -142,7 +142,7 @@ def format_name(name: Mapping[str, Any] | str, rules: NameRules = NameRules()) -
     get = name.get
     parts = (get("literal"), get("family"), get("given"), get("non-dropping-particle"),
              get("dropping-particle"), get("suffix"))
-    if all(part is None or type(part) is str for part in parts):  # hashable: cache it
+    if _STR_OR_NONE.issuperset(map(type, parts)):  # hashable, and equal only if alike
         return _name_from_parts(parts, rules)
     return _name_from_parts.__wrapped__(parts, rules)
 
@@ -150,6 +150,8 @@ def format_name(name: Mapping[str, Any] | str, rules: NameRules = NameRules()) -
 _NAME_CACHE_SIZE = 4096
 """Distinct (name, style rules) pairs `format_name` remembers: a site cites the same
 authors again and again, and formatting a name costs more than looking it up."""
+_STR_OR_NONE = frozenset({str, type(None)})
+"""Raw name parts the cache takes as they are (True == 1 would share a key with 1)."""
 
 
 @lru_cache(maxsize=_NAME_CACHE_SIZE)
