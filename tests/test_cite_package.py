@@ -119,3 +119,22 @@ def test_numbers_int_refuses_are_printed_as_given_not_raised(style, item):
     assert formatted.text.startswith("T")
     if "edition" in item:
         assert item["edition"] in formatted.text
+
+
+@pytest.mark.parametrize("first, second", [({"family": "Xu", "given": "Ann"}, {"family": "Xu", "given": "Ann Bo"}),
+                                           ({"family": "X", "given": True}, {"family": "X", "given": 1}),
+                                           ({"family": "X", "given": 1.0}, {"family": "X", "given": 1})])
+def test_the_name_cache_never_changes_a_name(first, second):
+    """Formatted names are cached by their parts; what a name formats to must not depend on
+    which names were formatted before it (True == 1 == 1.0 in Python, so such parts bypass it)."""
+    from grandrounds.cite import names
+
+    def alone(name):
+        names._name_from_parts.cache_clear()
+        return names.format_name(name)
+
+    expected = [alone(first), alone(second)]
+    names._name_from_parts.cache_clear()
+    assert [names.format_name(first), names.format_name(second)] == expected
+    names._name_from_parts.cache_clear()
+    assert [names.format_name(second), names.format_name(first)] == expected[::-1]
