@@ -855,8 +855,3 @@ def summary_item(case: Any, site_name: str, url: str | None = None) -> dict[str,
     if url:
         item["URL"] = url
     return item
-
-
-def original_item(case: Any) -> dict[str, Any] | None:
-    """The CSL item of the article a summary summarises (`source`), if any."""
-    return case.source.as_csl() if case.source else None
