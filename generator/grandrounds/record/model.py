@@ -370,6 +370,19 @@ class Case(_Strict):
         return self._references_file
 
     _slug: Optional[str] = PrivateAttr(default=None)
+    _version: Optional[str] = PrivateAttr(default=None)
+
+    @property
+    def version(self) -> str:
+        """A digest of the validated record (references read from their file included) and
+        its file's path: what the site engine keys everything derived from the case by, so
+        that a re-read record with the same content changes nothing (`site.engine.Memo`)."""
+        if self._version is None:
+            import hashlib
+
+            data = self.model_dump_json(by_alias=True, round_trip=True) + "\0" + str(self.source_path)
+            self._version = hashlib.sha1(data.encode("utf-8", "surrogatepass")).hexdigest()
+        return self._version
 
     @property
     def slug(self) -> str:
