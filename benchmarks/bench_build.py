@@ -282,8 +282,7 @@ def mkdocs_build(site_root: Path, out: Path, repeat: int) -> dict[str, Any]:
 
 def make_plain_site(root: Path, plain: Path) -> None:
     """The same pages pre-rendered as Markdown files, built without the grandrounds plugin."""
-    from grandrounds.record.library import load_library
-    from grandrounds.site.render import Renderer, render_site, site_citation_files
+    from grandrounds.site.engine import build_site
 
     if plain.exists():
         shutil.rmtree(plain)
@@ -292,12 +291,11 @@ def make_plain_site(root: Path, plain: Path) -> None:
     cwd = os.getcwd()
     os.chdir(root)  # error messages and paths as in a real site
     try:
-        library = load_library(root / "cases")
-        if library.problems:
-            raise SystemExit("synthetic cases have problems:\n" + "\n".join(map(str, library.problems[:10])))
-        renderer = Renderer(root / "templates", render_options(root))
-        pages = render_site(library.cases, renderer)
-        pages.update(site_citation_files(library.cases, renderer))  # the pages link to them
+        site = build_site(root / "cases", root / "templates", render_options(root))
+        if site.problems:
+            raise SystemExit("synthetic cases have problems:\n" + "\n".join(map(str, site.problems[:10])))
+        # the pages with their slots filled, and the citation files they link to
+        pages = {o.path: o.filled() for o in site.outputs.values() if o.kind in ("case", "listing", "download")}
     finally:
         os.chdir(cwd)
     for uri, text in pages.items():

@@ -24,7 +24,8 @@ from conftest import GOLDEN, ROOT, SEED_ITEMS_FILE, SEED_NATURE_LINES, write_cas
 from grandrounds.cite import format_references
 from grandrounds.record.library import load_library, read_case
 from grandrounds.record.model import Case
-from grandrounds.site.render import Renderer, RenderOptions, patient_line, render_site
+from grandrounds.site.engine import build_site
+from grandrounds.site.render import Renderer, RenderOptions, patient_line
 
 UPDATE = os.environ.get("GRANDROUNDS_UPDATE_GOLDEN") == "1"
 
@@ -33,9 +34,9 @@ def render_repository() -> dict[str, str]:
     """Every page of the example cases, drafts included, rendered from the repository root."""
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(ROOT)
-        library = load_library(Path("cases"))
-        assert not library.problems, "\n".join(map(str, library.problems))
-        return render_site(library.cases, Renderer(Path("templates"), RenderOptions(include_drafts=True)))
+        site = build_site(Path("cases"), Path("templates"), RenderOptions(include_drafts=True))
+        assert not site.problems, "\n".join(map(str, site.problems))
+        return {o.path: o.filled() for o in site.outputs.values() if o.kind in ("case", "draft", "listing")}
 
 
 try:

@@ -29,7 +29,8 @@ from .errors import CaseErrors, display_path
 from .fsio import atomic_write
 from .record.library import Library, find_case_files
 from .record.model import case_json_schema
-from .site.render import Renderer, RenderOptions, render_site, site_citation_files
+from .site.engine import build_site
+from .site.render import Renderer, RenderOptions
 
 if TYPE_CHECKING:
     from .handout import HandoutOptions
@@ -122,9 +123,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     options = RenderOptions(style=args.style, site_title=args.title,
                             disclaimer=args.disclaimer, include_drafts=args.drafts,
                             directory_urls=not args.no_directory_urls, site_url=args.site_url)
-    renderer = Renderer(templates, options)
-    pages = render_site(library.cases, renderer)
-    downloads = site_citation_files(library.cases, renderer)
+    site = build_site(cases_dir, templates, options)
+    pages = {o.path: o.filled() for o in site.outputs.values() if o.kind in ("case", "draft", "listing")}
+    downloads = {o.path: o.text for o in site.outputs.values() if o.kind == "download"}
     out = Path(args.out)
     try:
         report = _write_tree(out, {**pages, **downloads}, library, cases_dir)

@@ -57,6 +57,7 @@ def read_case(path: Path, cases_dir: Path) -> Case:
     problems += over_budget or _citation_problems(raw, case)  # which parses every field
     if problems:
         raise CaseErrors(problems)
+    case.version  # digested here, in the worker that read it on a cold build
     return case
 
 

@@ -91,6 +91,8 @@ class RenderOptions:
     care_table: bool = False  # show the CARE checklist table on case-report pages (check.care_table)
     handouts: bool = False  # link each case page to its PDF handout (HANDOUTS_DIR/<id>.pdf)
     pubmed_ids: bool = False  # vancouver: PMID and PMCID after each reference (records may override)
+    preview: bool = False  # a live preview: a broken record keeps its last good page, with its errors
+    language: str = "en"  # the site's language (head metadata)
 
 
 def page_url(uri: str, directory_urls: bool = True) -> str:
@@ -551,37 +553,9 @@ def case_features(case: Case) -> related.Features:
                                  markdown_to_text(case.final_diagnosis), case.tags, case.specialties)
 
 
-def related_html_by_case(cases: list[Case], renderer: "Renderer") -> dict[str, str]:
-    """Every case's related-cases HTML by slug (empty where nothing is related)."""
-    rows = {c.slug: listing_row(c, renderer.options.teaching_hide) for c in cases}
-    ids = related.related_cases([case_features(c) for c in cases])
-    return {slug: renderer.related_html(slug, [rows[i] for i in ids.get(slug, [])]) for slug in rows}
-
-
-def render_site(cases: Iterable[Case], renderer: Renderer) -> dict[str, str]:
-    """Every page of a site as Markdown, by source path (`<id>.md`, `index.md`, ...)."""
-    shown = [c for c in cases if c.status == "published" or renderer.options.include_drafts]
-    related = related_html_by_case(shown, renderer)
-    pages = {f"{c.slug}.md": renderer.case_page(c, related[c.slug]) for c in shown}
-    pages.update(renderer.index_pages([listing_row(c, renderer.options.teaching_hide) for c in shown]))
-    pages[BIBLIOGRAPHY_PAGE] = renderer.bibliography_page(bibliography_entries(shown))
-    return pages
-
-
 def citation_file(slug: str, which: str, fmt: str) -> str:
     """The site path of a citation download: `cite/<id>.<summary|original><suffix>`."""
     return f"{CITE_DIR}/{slug}.{which}{refio.EXPORTS[fmt][0]}"
-
-
-def bibliography_entries(cases: Iterable[Case]) -> list[bibliography.Entry]:
-    """The merged references of `cases` (see `bibliography.merge`)."""
-    return bibliography.merge((c.slug, c.title, c.reference_items()) for c in cases)
-
-
-def site_citation_files(cases: Iterable[Case], renderer: Renderer) -> dict[str, str]:
-    """The citation downloads of every case `render_site` shows, by site path."""
-    shown = [c for c in cases if c.status == "published" or renderer.options.include_drafts]
-    return {path: text for c in shown for path, text in renderer.citation_files(c).items()}
 
 
 def _care_rows(case: Case) -> Any:

@@ -1,0 +1,430 @@
+"""Stage 5, site: everything made from all cases, for any host.
+
+Owns which cases are shown (published ones; drafts in preview; in preview, the last good
+version of a record that is broken now, with its errors on the page), and every output
+made from them: case pages, error pages, listing pages (home, specialties, tags), the
+bibliography, related-case lists, citation downloads, the Atom feed, the assets (stylesheets,
+script, fonts) and the figures the shown cases use. Each output is a value (`Output`: its
+site path, its content or the file to copy, the record it came from, whether it changed since
+the last build); problems are values too (`SiteBuild.problems`).
+
+Incremental by one mechanism, `Memo`: every output and every intermediate (a record's page,
+listing row, related-case features, citation files, head metadata; the listings, the
+bibliography, the related lists, the feed) is remembered with the *content version* of what
+it depends on (a record's `Case.version`, a digest of its validated content; the site's
+`generation`, a digest of the options and every template file) and recomputed only when that
+version differs. What a build did not ask for is forgotten at its end (`Memo.sweep`), so a
+deleted record, a renamed id or a removed specialty leaves nothing behind.
+
+It does not know any host: no MkDocs, no logger, no writing. The MkDocs plugin
+(`hosts/plugin.py`) turns outputs into MkDocs files; `grandrounds render --out`
+(`hosts/export.py`) writes them as a project for MkDocs, ProperDocs or Zensical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Callable, Hashable, Mapping, TypeVar
+
+from ..errors import CaseErrors, Problem, display_path
+from ..record.library import Library, find_case_files
+from ..record.model import Case, error_page_slug
+from . import bibliography, feed, metadata, publish, related
+from .render import (BIBLIOGRAPHY_PAGE, LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT, Renderer,
+                     RenderOptions, Row, all_tags, case_features, page_url, listing_row)
+from .view import public_view
+
+T = TypeVar("T")
+
+STYLESHEET = "assets/grandrounds.css"  # made from templates/grandrounds.css
+ASSETS = "assets"  # templates/assets/: fonts, fonts.css, print.css, scripts; the site's own win
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site."""
+
+    path: str  # site path, POSIX ("x.md", "cite/x.summary.ris", "assets/grandrounds.css")
+    kind: str  # case | draft | error | listing | download | feed | asset | figure
+    text: str | None = None  # the content (pages: Markdown with front matter for MkDocs)
+    source: Path | None = None  # a file copied as it is, when `text` is None
+    record: Path | None = None  # the record it came from; None for what all cases make
+    title: str | None = None  # pages: the title, plain text
+    meta: Mapping[str, Any] = field(default_factory=dict)  # pages: front-matter values, raw
+    slot: str | None = None  # pages: the HTML that replaces the page's slot marker
+    head: str | None = None  # case pages: <head> metadata HTML (safe: built by `metadata`)
+    changed: bool = True  # differs from what the last build of the engine gave
+
+    @property
+    def is_page(self) -> bool:
+        return self.path.endswith(".md")
+
+    def filled(self) -> str | None:
+        """The page as a reader gets it: the slot marker replaced by the slot's HTML."""
+        if self.text is None or self.slot is None:
+            return self.text
+        marker = LISTING_SLOT if self.kind == "listing" else RELATED_SLOT
+        return self.text.replace(marker, self.slot, 1)
+
+    def fingerprint(self) -> Hashable:
+        """What decides `changed`: the content, the slot, the kind (a draft made published)
+        and the record (a renamed file moves the edit link)."""
+        if self.text is None:
+            try:
+                stat = self.source.stat() if self.source else None
+            except OSError:
+                stat = None
+            content: Hashable = (str(self.source), stat and (stat.st_mtime_ns, stat.st_size))
+        else:
+            content = hashlib.sha1(self.text.encode("utf-8", "surrogatepass")).digest()
+        return (self.kind, content, self.slot, self.head, str(self.record))
+
+
+@dataclass
+class SiteBuild:
+    """What one `SiteEngine.build()` made."""
+
+    outputs: dict[str, Output]
+    removed: list[str]  # paths of the last build that this one no longer makes
+    problems: list[Problem]  # the records' problems (and template errors), file:line:col
+    cases: list[Case]  # the cases shown
+    library: Library
+
+    def changed(self) -> list[Output]:
+        return [o for o in self.outputs.values() if o.changed]
+
+    def pages(self) -> list[Output]:
+        return [o for o in self.outputs.values() if o.is_page]
+
+
+# --------------------------------------------------------------------------- the memo
+
+
+class Memo:
+    """One memo for everything the engine derives: a value per (what, key), kept with the
+    version of its inputs and recomputed when that version differs. `sweep()` forgets
+    what was not asked for since the last sweep (what is gone)."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, Hashable], tuple[Hashable, Any]] = {}
+        self._used: set[tuple[str, Hashable]] = set()
+        self.computed = 0  # how many values the last builds computed (tests read it)
+
+    def get(self, what: str, key: Hashable, version: Hashable, compute: Callable[[], T]) -> T:
+        slot = (what, key)
+        self._used.add(slot)
+        hit = self._values.get(slot)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        value = compute()
+        self._values[slot] = (version, value)
+        self.computed += 1
+        return value
+
+    def put(self, what: str, key: Hashable, version: Hashable, value: Any) -> None:
+        """Remember a value computed elsewhere (a page rendered in a worker process)."""
+        self._values[(what, key)] = (version, value)
+
+    def sweep(self) -> None:
+        for slot in set(self._values) - self._used:
+            del self._values[slot]
+        self._used = set()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+# --------------------------------------------------------------------------- assets
+
+
+def asset_files(templates_dir: Path | None) -> dict[str, Path]:
+    """The files of `templates/assets/` by site path (`assets/...`): the package's, each
+    replaced by the site's own file of the same name."""
+    found: dict[str, Path] = {}
+    for root in (PACKAGE_TEMPLATES, templates_dir):
+        folder = root / ASSETS if root else None
+        if folder is not None and folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    found[f"{ASSETS}/{path.relative_to(folder).as_posix()}"] = path
+    return found
+
+
+def stylesheets(templates_dir: Path | None) -> list[str]:
+    """The site's stylesheets in the order they apply: fonts first, ours, the others by
+    name, the print rules last."""
+    names = [p for p in asset_files(templates_dir) if p.endswith(".css") and p.count("/") == 1]
+    first, last = [p for p in names if p.endswith("/fonts.css")], [p for p in names if p.endswith("/print.css")]
+    middle = [p for p in names if p not in first and p not in last]
+    return [*first, STYLESHEET, *middle, *last]
+
+
+def scripts(templates_dir: Path | None) -> list[str]:
+    """The site's scripts (`assets/*.js`), by name."""
+    return [p for p in asset_files(templates_dir) if p.endswith(".js") and p.count("/") == 1]
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def _generation(renderer: Renderer, templates_dir: Path | None) -> str:
+    """A digest of what every output depends on besides the records: the options and the
+    content of every template (and asset) file in use."""
+    digest = hashlib.sha1(repr(renderer.options).encode())
+    files = [*renderer.template_paths, *asset_files(templates_dir).values()]
+    for path in files:
+        digest.update(str(path).encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"?")
+    return digest.hexdigest()
+
+
+class SiteEngine:
+    """The site made from a cases folder, rebuilt incrementally by `build()`."""
+
+    def __init__(self, cases_dir: Path, templates_dir: Path | None = None,
+                 options: RenderOptions = RenderOptions()) -> None:
+        self.library = Library(Path(cases_dir))
+        self.memo = Memo()
+        self._last: dict[str, Hashable] = {}  # path -> fingerprint, last build
+        self._last_good: dict[Path, Case] = {}  # preview: a record's last valid version
+        self.configure(templates_dir, options)
+
+    def configure(self, templates_dir: Path | None, options: RenderOptions) -> None:
+        """Use these templates and options from the next build on (unchanged ones cost
+        nothing: outputs are keyed by the content of what they depend on)."""
+        self.templates_dir = templates_dir
+        self.renderer = Renderer(templates_dir, options)
+        self.generation = _generation(self.renderer, templates_dir)
+
+    @property
+    def options(self) -> RenderOptions:
+        return self.renderer.options
+
+    # build --------------------------------------------------------------------
+
+    def build(self) -> SiteBuild:
+        files = find_case_files(self.library.cases_dir)
+        changed = self.library.refresh(files, derive=self._derive)
+        for path in changed:  # pages rendered beside the read, in a worker on a cold build
+            derived, case = self.library.derived_for(path), self.library.case_for(path)
+            if derived is not None and case is not None:
+                self.memo.put("page", path, (case.version, self.generation), derived)
+        problems = list(self.library.problems)
+        outputs: dict[str, Output] = {}
+        shown = self._shown(files)
+        self._case_pages(files, outputs, problems)
+        rows = [self._row(c) for c in shown]
+        self._listings(rows, outputs)
+        self._bibliography(shown, outputs)
+        self._related(shown, {r.id: r for r in rows}, outputs)
+        self._downloads(shown, outputs)
+        self._feed(shown, outputs)
+        self._assets(outputs)
+        self._figures(shown, outputs)
+        outputs = self._mark_changed(outputs)
+        removed = sorted(set(self._last) - set(outputs))
+        self._last = {path: out.fingerprint() for path, out in outputs.items()}
+        self.memo.sweep()
+        return SiteBuild(outputs, removed, problems, shown, self.library)
+
+    def _shown(self, files: list[Path]) -> list[Case]:
+        """The cases listed: valid ones (drafts in preview), and in preview the last good
+        version of a record broken now, so that a typo does not reshuffle the site."""
+        preview = self.options.preview
+        valid = self.library.cases
+        for case in valid:
+            self._last_good[Path(case.source_path or "")] = case
+        for gone in set(self._last_good) - set(files):
+            del self._last_good[gone]
+        cases = list(valid)
+        if preview:
+            slugs = {c.slug for c in valid}
+            cases += [self._last_good[p] for p in files if self.library.errors_for(p)
+                      and p in self._last_good and self._last_good[p].slug not in slugs]
+        return [c for c in cases if c.status == "published" or self.options.include_drafts]
+
+    def _derive(self, case: Case) -> tuple[str, str] | None:
+        """A case's page, rendered beside its read (in a worker process on a cold build)."""
+        if case.status == "draft" and not self.options.include_drafts:
+            return None
+        return self._render_page(case)
+
+    def _render_page(self, case: Case) -> tuple[str, str]:
+        """("page", Markdown), or ("error", message) for a template that fails."""
+        try:
+            return "page", self.renderer.case_page(case)
+        except Exception as exc:  # a bug in a site's template must not be a traceback
+            return "error", f"template error while rendering this case: {type(exc).__name__}: {exc}"
+
+    def _page(self, path: Path, case: Case) -> tuple[str, str]:
+        return self.memo.get("page", path, (case.version, self.generation), lambda: self._render_page(case))
+
+    # case pages ---------------------------------------------------------------
+
+    def _case_pages(self, files: list[Path], outputs: dict[str, Output], problems: list[Problem]) -> None:
+        """Each record's page: its case page; in preview, a broken record's last good page
+        with its errors on top, or an error page."""
+        valid = {id(c) for c in self.library.cases}
+        preview = self.options.preview
+        for path in files:
+            case, errors = self.library.case_for(path), self.library.errors_for(path)
+            if case is not None and id(case) not in valid:  # a duplicate id: the library reports it
+                errors = CaseErrors([p for p in self.library.problems if Path(p.path).resolve() == path.resolve()])
+                case = None
+            if case is not None:
+                if case.status == "draft" and not self.options.include_drafts:
+                    continue
+                kind, text = self._page(path, case)
+                if kind == "error":
+                    problems.append(Problem(display_path(path), 1, 1, text.split(": ", 1)[-1],
+                                            "fix the site's template (templates/case.md.j2)"))
+                    outputs[f"{case.slug}.md"] = self._error_page(path, text)
+                    continue
+                outputs[f"{case.slug}.md"] = self._case_output(path, case, text)
+            elif errors is not None and preview:
+                message = "\n".join(str(p) for p in errors.problems)
+                last = self._last_good.get(path)
+                if last is not None:
+                    kind, text = self._page(path, last)
+                    if kind == "page":
+                        page = self._case_output(path, last, self.renderer.with_error_banner(text, message))
+                        outputs[page.path] = page
+                        continue
+                out = self._error_page(path, message)
+                outputs[out.path] = out
+
+    def _case_output(self, path: Path, case: Case, text: str) -> Output:
+        view = public_view(case, self.options)
+        return Output(f"{case.slug}.md", "draft" if case.status == "draft" else "case", text, record=path,
+                      title=view.title, meta=MappingProxyType({"title": view.title, "tags": all_tags(case)}),
+                      slot="", head=self._head(path, case))
+
+    def _error_page(self, path: Path, message: str) -> Output:
+        uri = f"{error_page_slug(path)}.md"
+        return Output(uri, "error", self.renderer.error_page(path.name, message), record=path,
+                      title=f"Error in {path.name}")
+
+    def _head(self, path: Path, case: Case) -> str:
+        """The case page's <head> metadata (schema.org JSON-LD, Highwire, Open Graph)."""
+        def make() -> str:
+            options = self.options
+            pdf = f"handouts/{case.slug}.pdf"
+            info = metadata.PageInfo(
+                site_name=options.site_title,
+                page_url=metadata.absolute_url(options.site_url, page_url(f"{case.slug}.md", options.directory_urls)),
+                pdf_url=metadata.absolute_url(options.site_url, pdf) if options.handouts else None,
+                language=options.language, teaching_hide=options.teaching_hide)
+            return str(metadata.head_html(case, info))
+        return self.memo.get("head", path, (case.version, self.generation), make)
+
+    # listings -----------------------------------------------------------------
+
+    def _row(self, case: Case) -> Row:
+        return self.memo.get("row", case.source_path, (case.version, self.generation),
+                             lambda: listing_row(case, self.options.teaching_hide))
+
+    def _listings(self, rows: list[Row], outputs: dict[str, Output]) -> None:
+        def make() -> dict[str, tuple[str, str]]:
+            slots: dict[str, str] = {}
+            pages = self.renderer.index_pages(rows, slots=slots)
+            return {uri: (text, slots.get(uri, "")) for uri, text in pages.items()}
+        pages = self.memo.get("listings", "", (tuple(rows), self.generation), make)
+        for uri, (text, slot) in pages.items():
+            outputs[uri] = Output(uri, "listing", text, slot=slot, title=_front_title(text))
+
+    def _bibliography(self, shown: list[Case], outputs: dict[str, Output]) -> None:
+        """The bibliography: each case's references prepared once per version of the
+        record; the merged list and its page once per set of (case, version, title)."""
+        items = [(c.slug, public_view(c, self.options).title,
+                  self.memo.get("bib-items", c.source_path, c.version, lambda c=c: bibliography.prepare(c.reference_items())))
+                 for c in shown]
+
+        def make() -> tuple[str, str]:
+            slots: dict[str, str] = {}
+            text = self.renderer.bibliography_page(bibliography.merge_prepared(items), slots=slots)
+            return text, slots.get(BIBLIOGRAPHY_PAGE, "")
+        key = (tuple((c.slug, c.source_path, c.version, title) for c, (_, title, _) in zip(shown, items)),
+               self.generation)
+        text, slot = self.memo.get("bibliography", "", key, make)
+        outputs[BIBLIOGRAPHY_PAGE] = Output(BIBLIOGRAPHY_PAGE, "listing", text, slot=slot, title=_front_title(text))
+
+    def _related(self, shown: list[Case], rows: dict[str, Row], outputs: dict[str, Output]) -> None:
+        """Each case page's related-case list (its slot): the scores are recomputed when
+        some case's features changed, a page's HTML when its list or a listed row did."""
+        features = tuple(self.memo.get("features", c.source_path, c.version, lambda c=c: case_features(c))
+                         for c in shown)
+        ids = self.memo.get("related", "", features, lambda: related.related_cases(features))
+        for case in shown:
+            uri = f"{case.slug}.md"
+            page = outputs.get(uri)
+            if page is None or page.kind == "error":
+                continue
+            listed = tuple(rows[i] for i in ids.get(case.slug, []) if i in rows)
+            html = self.memo.get("related-html", case.slug, (listed, self.generation),
+                                 lambda: self.renderer.related_html(case.slug, list(listed)))
+            outputs[uri] = replace(page, slot=html)
+
+    # downloads, feed, assets, figures --------------------------------------------
+
+    def _downloads(self, shown: list[Case], outputs: dict[str, Output]) -> None:
+        for case in shown:
+            files = self.memo.get("downloads", case.source_path, (case.version, self.generation),
+                                  lambda c=case: self.renderer.citation_files(c))
+            record = Path(case.source_path or "")
+            for path, text in files.items():
+                outputs[path] = Output(path, "download", text, record=record)
+
+    def _feed(self, shown: list[Case], outputs: dict[str, Output]) -> None:
+        entries = feed.newest([c for c in shown if c.status == "published"])
+        options = self.options
+
+        def make() -> str:
+            return feed.atom_feed(entries, site_name=options.site_title, site_url=options.site_url,
+                                  directory_urls=options.directory_urls, teaching_hide=options.teaching_hide)
+        text = self.memo.get("feed", "", (tuple((c.slug, c.version) for c in entries), self.generation), make)
+        outputs[feed.FEED_PATH] = Output(feed.FEED_PATH, "feed", text)
+
+    def _assets(self, outputs: dict[str, Output]) -> None:
+        outputs[STYLESHEET] = Output(STYLESHEET, "asset", self.renderer.stylesheet())
+        for path, source in asset_files(self.templates_dir).items():
+            outputs.setdefault(path, Output(path, "asset", source=source))
+
+    def _figures(self, shown: list[Case], outputs: dict[str, Output]) -> None:
+        """The figures of the shown cases that may leave the cases folder (`publish`)."""
+        cases_dir = self.library.cases_dir
+        key = tuple((c.source_path, c.version) for c in shown)
+        for relative in self.memo.get("figures", "", key, lambda: publish.figure_files(shown, cases_dir)):
+            outputs.setdefault(relative, Output(relative, "figure", source=cases_dir / relative))
+
+    def _mark_changed(self, outputs: dict[str, Output]) -> dict[str, Output]:
+        return {path: replace(out, changed=self._last.get(path) != out.fingerprint())
+                for path, out in outputs.items()}
+
+
+def _front_title(markdown: str) -> str | None:
+    """The `title:` of a generated page's front matter (written as JSON by `render`)."""
+    import json
+
+    for line in markdown.splitlines()[1:]:
+        if line == "---":
+            break
+        if line.startswith("title: "):
+            try:
+                return json.loads(line[len("title: "):])
+            except json.JSONDecodeError:
+                return None
+    return None
+
+
+def build_site(cases_dir: Path, templates_dir: Path | None, options: RenderOptions) -> SiteBuild:
+    """The whole site, once (`grandrounds render --out`)."""
+    return SiteEngine(cases_dir, templates_dir, options).build()
