@@ -591,7 +591,7 @@ def planted_site(new_site, tmp_path_factory):
 def test_build_strict_fails_on_check_warnings(planted_site):
     result = _mkdocs(planted_site, "--strict")
     assert result.returncode == 1
-    assert "WARNING -  cases/planted.yaml:4:19: warning: privacy/date: calendar date finer than a year" in result.stdout
+    assert "WARNING -  grandrounds: cases/planted.yaml:4:19: warning: privacy/date: calendar date finer than a year" in result.stdout
     assert "Traceback" not in result.stdout
     assert _mkdocs(planted_site).returncode == 0  # warnings alone do not fail a plain build
 

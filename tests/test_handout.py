@@ -435,7 +435,7 @@ def test_serve_builds_no_handouts_and_shows_no_link(tmp_path: Path) -> None:
         plugin = config.plugins["grandrounds"]
         plugin.on_startup(command=command, dirty=False)
         plugin.on_config(config)
-        pages[command] = plugin.renderer.case_page(case)
+        pages[command] = plugin.engine.renderer.case_page(case)
     assert f"[Download PDF handout](handouts/{SEED}.pdf)" in pages["build"]
     assert "Download PDF handout" not in pages["serve"]
     assert not (root / ".cache").exists()

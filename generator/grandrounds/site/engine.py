@@ -65,12 +65,16 @@ class Output:
     def is_page(self) -> bool:
         return self.path.endswith(".md")
 
+    def fill(self, text: str) -> str:
+        """`text` (this page, as Markdown or as the host's finished HTML) with the slot
+        marker replaced by the slot's HTML."""
+        if self.slot is None:
+            return text
+        return text.replace(LISTING_SLOT if self.kind == "listing" else RELATED_SLOT, self.slot, 1)
+
     def filled(self) -> str | None:
-        """The page as a reader gets it: the slot marker replaced by the slot's HTML."""
-        if self.text is None or self.slot is None:
-            return self.text
-        marker = LISTING_SLOT if self.kind == "listing" else RELATED_SLOT
-        return self.text.replace(marker, self.slot, 1)
+        """The page as a reader gets it (what `render --out` writes)."""
+        return None if self.text is None else self.fill(self.text)
 
     def fingerprint(self) -> Hashable:
         """What decides `changed`: the content, the slot, the kind (a draft made published)
@@ -173,12 +177,13 @@ def scripts(templates_dir: Path | None) -> list[str]:
 # --------------------------------------------------------------------------- the engine
 
 
-def _generation(renderer: Renderer, templates_dir: Path | None) -> str:
+def _generation(options: RenderOptions, templates_dir: Path | None) -> str:
     """A digest of what every output depends on besides the records: the options and the
-    content of every template (and asset) file in use."""
-    digest = hashlib.sha1(repr(renderer.options).encode())
-    files = [*renderer.template_paths, *asset_files(templates_dir).values()]
-    for path in files:
+    content of every template and asset file in use (the site's and the package's)."""
+    digest = hashlib.sha1(repr(options).encode())
+    folders = [f for f in (templates_dir, PACKAGE_TEMPLATES) if f is not None and f.is_dir()]
+    files = [p for folder in folders for p in sorted(folder.iterdir()) if p.is_file()]
+    for path in [*files, *asset_files(templates_dir).values()]:
         digest.update(str(path).encode())
         try:
             digest.update(path.read_bytes())
@@ -196,14 +201,17 @@ class SiteEngine:
         self.memo = Memo()
         self._last: dict[str, Hashable] = {}  # path -> fingerprint, last build
         self._last_good: dict[Path, Case] = {}  # preview: a record's last valid version
+        self.templates_dir: Path | None = None
         self.configure(templates_dir, options)
 
     def configure(self, templates_dir: Path | None, options: RenderOptions) -> None:
         """Use these templates and options from the next build on (unchanged ones cost
         nothing: outputs are keyed by the content of what they depend on)."""
-        self.templates_dir = templates_dir
-        self.renderer = Renderer(templates_dir, options)
-        self.generation = _generation(self.renderer, templates_dir)
+        generation = _generation(options, templates_dir)
+        if generation != getattr(self, "generation", None) or templates_dir != self.templates_dir:
+            self.templates_dir = templates_dir
+            self.renderer = Renderer(templates_dir, options)  # compiles templates afresh
+            self.generation = generation
 
     @property
     def options(self) -> RenderOptions:
@@ -212,6 +220,7 @@ class SiteEngine:
     # build --------------------------------------------------------------------
 
     def build(self) -> SiteBuild:
+        self.configure(self.templates_dir, self.options)  # a template edited since the last build
         files = find_case_files(self.library.cases_dir)
         changed = self.library.refresh(files, derive=self._derive)
         for path in changed:  # pages rendered beside the read, in a worker on a cold build

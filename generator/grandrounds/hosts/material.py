@@ -1,0 +1,85 @@
+"""What the MkDocs plugin does for the theme and its search, apart from our own pages.
+
+Owns two workarounds for `mkdocs serve --dirty`, both host-side and knowing nothing of cases:
+- `SearchIndex`: Material's search plugin indexes only the pages a dirty rebuild renders, so
+  its index would keep only those; this remembers each page's entries from its last build
+  and writes the whole index after every build, as a cold build writes it.
+- `ThemeEnv`: each serve rebuild makes a new theme environment, recompiling every theme
+  template (~0.4 s); this reuses the last one while the theme's folders, language and
+  override files are unchanged (`theme_key`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+
+from ..fsio import atomic_write
+
+
+def _search_plugin(config: MkDocsConfig) -> Any:
+    return config.plugins.get("material/search") or config.plugins.get("search")
+
+
+class SearchIndex:
+    """Material's search index kept whole across dirty rebuilds."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, list[dict[str, Any]]] = {}  # page src_uri -> its entries, last build of it
+        self._mark = 0
+
+    def start_build(self) -> None:
+        self._mark = 0
+
+    def page_done(self, config: MkDocsConfig, src_uri: str) -> None:
+        """After the search plugin indexed a page: remember the entries it added."""
+        index = getattr(_search_plugin(config), "search_index", None)
+        if index is not None and hasattr(index, "entries"):
+            self._entries[src_uri] = index.entries[self._mark:]
+            self._mark = len(index.entries)
+
+    def write(self, config: MkDocsConfig, pages: list[str]) -> None:
+        """The whole index: every page of this build (`pages`, src_uris in build order);
+        a page not rebuilt keeps the entries of its last build, a page gone is forgotten."""
+        plugin = _search_plugin(config)
+        path = Path(config.site_dir) / "search" / "search_index.json"
+        if not hasattr(getattr(plugin, "search_index", None), "entries") or not path.is_file():
+            return
+        for uri in set(self._entries) - set(pages):
+            del self._entries[uri]
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["docs"] = [e for uri in pages for e in self._entries.get(uri, ())]
+        atomic_write(path, json.dumps(data, separators=(",", ":"), default=str))
+        if hasattr(plugin, "search_index_prev"):
+            plugin.search_index_prev = None  # ours is the whole index; stop Material's merge
+
+
+def theme_key(config: MkDocsConfig) -> tuple[Any, ...]:
+    """What the theme's Jinja environment depends on: its folders, its language, and the
+    files of folders that are not an installed package (custom_dir overrides)."""
+    import material
+    import mkdocs
+
+    packaged = (Path(material.__file__).parent, Path(mkdocs.__file__).parent)
+    stamps = []
+    for folder in map(Path, config.theme.dirs):
+        if not any(folder == p or p in folder.parents for p in packaged):
+            stamps += [(str(f), f.stat().st_mtime_ns) for f in folder.rglob("*") if f.is_file()]
+    return (tuple(config.theme.dirs), str(config.theme.locale), tuple(sorted(stamps)))
+
+
+class ThemeEnv:
+    """The theme's Jinja environment, reused across serve rebuilds while `theme_key` holds."""
+
+    def __init__(self) -> None:
+        self._last: tuple[Any, Any] | None = None
+
+    def reuse(self, config: MkDocsConfig, env: Any) -> Any:
+        key = theme_key(config)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        self._last = (key, env)
+        return env
