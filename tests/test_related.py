@@ -77,3 +77,85 @@ def test_scores_are_symmetric():
 ])
 def test_age_bands_follow_design(age, unit, band):
     assert age_band(Patient(age=age, age_unit=unit)) == band
+
+
+# --------------------------------------------------------------------------- at scale
+
+def previous_related_cases(cases, limit=LIMIT):
+    """The algorithm related.py used before the bit-sliced one (issue 12): per case, a Counter
+    over every shared feature's posting list (one step per case sharing each feature, so
+    quadratic when thousands share a specialty). Kept here as the reference the new lists must
+    equal."""
+    import heapq
+    from collections import Counter, defaultdict
+
+    from grandrounds.site.related import tie_order
+
+    n = len(cases)
+    order = tie_order(cases)
+    by_place = [0] * n
+    for index, place in enumerate(order):
+        by_place[place] = index
+    postings = defaultdict(list)
+    for index, case in enumerate(cases):
+        for name in WEIGHTS:
+            for value in getattr(case, name):
+                postings[(name, value)].append(index)
+    weighted = {key: ids * WEIGHTS[key[0]] for key, ids in postings.items() if len(ids) > 1}
+    result = {}
+    for index, case in enumerate(cases):
+        counts = Counter()
+        for name in WEIGHTS:
+            for value in getattr(case, name):
+                shared = weighted.get((name, value))
+                if shared:
+                    counts.update(shared)
+        counts.pop(index, None)
+        packed = heapq.nlargest(limit, [s * n + n - 1 - order[i] for i, s in counts.items()])
+        result[case.id] = [cases[by_place[n - 1 - key % n]].id for key in packed]
+    return result
+
+
+def synthetic_features(n: int, seed: int) -> list[Features]:
+    """Features spread as a real library's are: a few specialties and tags carried by very
+    many cases and a long tail of rare ones (Zipf-like), shared codes and diagnosis words,
+    and dates that repeat (year-only and month dates), so ties are common."""
+    import random
+
+    rng = random.Random(seed)
+    specialties = [f"specialty-{i}" for i in range(30)]
+    tags = [f"tag-{i}" for i in range(400)]
+    words = [f"word{i}" for i in range(300)]
+    codes = [("ICD-10", f"X{i:02d}") for i in range(200)]
+    zipf = lambda k: [1 / (r + 1) for r in range(k)]  # noqa: E731 - a weight list
+    cases = []
+    for i in range(n):
+        date = f"{rng.randint(2015, 2024)}" + (f"-{rng.randint(1, 12):02d}" if rng.random() < 0.7 else "")
+        cases.append(feat(
+            f"case-{i:05d}", date,
+            codes=rng.choices(codes, zipf(len(codes)), k=rng.randint(0, 2)),
+            diagnosis=" ".join(rng.choices(words, zipf(len(words)), k=rng.randint(0, 3))),
+            tags=rng.choices(tags, zipf(len(tags)), k=rng.randint(0, 6)),
+            specialties=rng.choices(specialties, zipf(len(specialties)), k=rng.randint(1, 2))))
+    return cases
+
+
+@pytest.mark.parametrize("n,seed", [(1000, 1), (1000, 2), (300, 3), (40, 4), (7, 5)])
+def test_lists_equal_the_previous_algorithm_at_1000_cases(n, seed):
+    cases = synthetic_features(n, seed)
+    new = related_cases(cases)
+    assert new == previous_related_cases(cases)
+    assert sum(map(len, new.values())) > n  # the comparison is not between empty lists
+
+
+def test_lists_equal_the_previous_algorithm_with_every_case_alike():
+    # the worst case for the old algorithm: one specialty and one tag on every case
+    cases = [feat(f"c{i:04d}", f"20{10 + i % 10}", tags=["fever"], specialties=["medicine"]) for i in range(500)]
+    assert related_cases(cases) == previous_related_cases(cases)
+
+
+def test_limit_other_than_five_and_empty_library():
+    cases = synthetic_features(200, 6)
+    assert related_cases(cases, limit=12) == previous_related_cases(cases, limit=12)
+    assert related_cases(cases, limit=1) == previous_related_cases(cases, limit=1)
+    assert related_cases([]) == {}
