@@ -346,7 +346,7 @@ class SiteEngine:
 
     def _row(self, case: Case) -> Row:
         return self.memo.get("row", case.source_path, (case.version, self.generation),
-                             lambda: listing_row(case, self.options.teaching_hide))
+                             lambda: listing_row(case, public_view(case, self.options)))
 
     def _listings(self, rows: list[Row], outputs: dict[str, Output]) -> None:
         def make() -> dict[str, tuple[str, str]]:

@@ -11,10 +11,12 @@ still validates; with one, both are absolute URLs.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from types import SimpleNamespace
 from typing import Iterable
 
 from ..record.model import Case
-from .render import all_tags, description, display_name, hidden_sections, page_url
+from .render import all_tags, description, display_name, page_url
+from .view import public_view
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_PATH = "feed.xml"
@@ -41,6 +43,7 @@ def atom_feed(cases: Iterable[Case], *, site_name: str, site_url: str | None = N
               limit: int = LIMIT) -> str:
     """The feed's XML text (UTF-8, with an XML declaration)."""
     entries = newest([c for c in cases if c.status == "published"], limit)
+    options = SimpleNamespace(teaching_hide=teaching_hide)  # what `public_view` reads
     base = site_url.rstrip("/") + "/" if site_url else ""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -53,7 +56,8 @@ def atom_feed(cases: Iterable[Case], *, site_name: str, site_url: str | None = N
     for case in entries:
         url = page_url(f"{case.slug}.md", directory_urls)
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        _text(entry, "title", case.title)
+        view = public_view(case, options)
+        _text(entry, "title", view.title)
         _text(entry, "id", base + url if base else f"urn:grandrounds:case:{case.slug}")
         _text(entry, "updated", timestamp(case.date))
         _text(entry, "published", timestamp(case.date))
@@ -64,7 +68,7 @@ def atom_feed(cases: Iterable[Case], *, site_name: str, site_url: str | None = N
             _text(ET.SubElement(entry, f"{{{ATOM}}}author"), "name", site_name)
         for tag in all_tags(case):
             ET.SubElement(entry, f"{{{ATOM}}}category", term=tag, label=display_name(tag))
-        summary = description(case, limit=500, hidden=hidden_sections(case, teaching_hide))
+        summary = description(case, limit=500, hidden=view.hidden)
         _text(entry, "summary", summary).set("type", "text")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"

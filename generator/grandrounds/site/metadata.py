@@ -31,7 +31,8 @@ from .. import cite
 from ..cite.richtext import plain
 from .markup import markdown_to_text
 from ..record.model import Case
-from .render import LICENSES, description, hidden_sections
+from .render import LICENSES, description
+from .view import public_view
 
 CODING_SYSTEMS = {"ICD-10": "ICD-10", "ICD-10-CM": "ICD-10-CM", "ICD-11": "ICD-11",
                   "MeSH": "MeSH", "SNOMED-CT": "SNOMED-CT"}
@@ -125,12 +126,13 @@ def condition(case: Case) -> dict[str, Any] | None:
 
 def json_ld(case: Case, info: PageInfo) -> dict[str, Any]:
     """The case page's schema.org JSON-LD object."""
-    hidden = hidden_sections(case, info.teaching_hide)
+    view = public_view(case, info)
+    hidden = view.hidden
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "MedicalScholarlyArticle",
-        "headline": case.title,
-        "name": case.title,
+        "headline": view.title,
+        "name": view.title,
         "publicationType": "Case Reports",
         "description": description(case, hidden=hidden),
         "inLanguage": info.language,
@@ -180,7 +182,7 @@ def json_ld_script(data: Mapping[str, Any]) -> Markup:
 
 def highwire_tags(case: Case, info: PageInfo) -> list[tuple[str, str]]:
     """Highwire Press (name, content) pairs for the summary itself."""
-    tags = [("citation_title", case.title)]
+    tags = [("citation_title", public_view(case, info).title)]
     tags += [("citation_author", a.name) for a in case.authors]
     if case.date:
         tags.append(("citation_publication_date", case.date.replace("-", "/")))
@@ -196,8 +198,9 @@ def highwire_tags(case: Case, info: PageInfo) -> list[tuple[str, str]]:
 
 def open_graph(case: Case, info: PageInfo) -> list[tuple[str, str]]:
     """Open Graph (property, content) pairs."""
-    tags = [("og:title", case.title),
-            ("og:description", description(case, hidden=hidden_sections(case, info.teaching_hide))),
+    view = public_view(case, info)
+    tags = [("og:title", view.title),
+            ("og:description", description(case, hidden=view.hidden)),
             ("og:type", "article"), ("og:site_name", info.site_name)]
     if info.page_url:
         tags.append(("og:url", info.page_url))

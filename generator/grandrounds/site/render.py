@@ -27,7 +27,7 @@ from .. import cite
 from ..record import refio
 from .markup import (Citations, anchor, escape_markdown, markdown_to_html, markdown_to_inline_html,
                      markdown_to_text)
-from ..record.model import Case, Patient
+from ..record.model import ABSTRACT_SECTION, SECTIONS, Case, Patient, Question
 
 PACKAGE_TEMPLATES = Path(__file__).parent.parent / "templates"
 
@@ -64,8 +64,16 @@ LICENSES = {
 }
 LISTING_SLOT = "<!-- grandrounds:listing -->"
 RELATED_SLOT = "<!-- grandrounds:related -->"
-REVEAL_PROMPTS = {"diagnosis": "What is the diagnosis?", "management": "How would you manage this?",
-                  "outcome": "What happened next?"}
+REVEAL_PROMPTS = {
+    "introduction": "Show the introduction", "presentation": "How did the patient present?",
+    "patients": "Who were the patients?", "timeline": "How did the illness unfold?",
+    "investigations": "Which tests would you order?", "diagnosis": "What is the diagnosis?",
+    "management": "How would you manage this?", "outcome": "What happened next?",
+    "discussion": "Show the discussion", "learning_points": "What are the learning points?",
+    "patient_perspective": "How did the patient see it?", "figures": "Show the figures",
+    "tables": "Show the tables",
+}
+"""The default prompt of each section's reveal; a record's `teaching.prompts` wins."""
 HOME_PAGE = "index.md"
 TAGS_PAGE = "tags.md"
 BIBLIOGRAPHY_PAGE = "bibliography.md"
@@ -167,6 +175,61 @@ def hidden_sections(case: Case, site_default: Iterable[str] = ()) -> frozenset[s
     return frozenset(site_default)
 
 
+def hidden_abstract(case: Case, hidden: Iterable[str]) -> frozenset[str]:
+    """The parts of a structured abstract held back with the hidden sections: each part
+    goes with the section of its subject (`model.ABSTRACT_SECTION`: investigations with
+    investigations, case_presentation with presentation, treatment with management ...).
+    An unstructured abstract has no parts (empty)."""
+    if isinstance(case.abstract, str):
+        return frozenset()
+    hidden = set(hidden)
+    return frozenset(key for key in case.abstract if ABSTRACT_SECTION.get(key) in hidden)
+
+
+def reveal_prompt(case: Case, section: str) -> str:
+    """The prompt of a hidden section's reveal: the record's `teaching.prompts`, else
+    `REVEAL_PROMPTS`."""
+    return case.teaching.prompts.get(section) or REVEAL_PROMPTS[section]  # type: ignore[call-overload]
+
+
+def section_order(case: Case) -> list[str]:
+    """The case page's sections that the record has, in page order (`model.SECTIONS`; an
+    image challenge shows its figures right after the presentation: the image is the
+    challenge)."""
+    order = [name for name in SECTIONS if case.has_section(name)]
+    if case.type == "image-challenge" and "figures" in order:
+        order.remove("figures")
+        before = [n for n in ("presentation", "introduction") if n in order]
+        order.insert(order.index(before[0]) + 1 if before else 0, "figures")
+    return order
+
+
+def question_places(case: Case, hidden: Iterable[str]) -> dict[str, list[tuple[int, Question]]]:
+    """Where each question goes: {section it follows ("abstract" or a section of
+    `section_order`): [(its number on the page, the question)]}. A question follows its
+    `after`; without one, it goes before the first hidden section (after the section
+    before it), else after the last section."""
+    order = ["abstract", *section_order(case)]
+    hidden = set(hidden)
+    first_hidden = next((i for i, name in enumerate(order) if name in hidden), None)
+    default = order[first_hidden - 1] if first_hidden else order[-1]
+    places: dict[str, list[Question]] = {}
+    for question in case.questions:
+        places.setdefault(question.after or default, []).append(question)
+    numbered: dict[str, list[tuple[int, Question]]] = {}
+    number = 0
+    for name in order:  # numbered in page order
+        for question in places.get(name, []):
+            number += 1
+            numbered.setdefault(name, []).append((number, question))
+    return numbered
+
+
+def option_letter(index: int) -> str:
+    """The letter of a question's option: 0 -> 'A'."""
+    return "ABCDEFGH"[index]
+
+
 def age_band(p: Patient) -> str | None:
     """DESIGN.md's age bands: 'child' under 18, 'adult' 18 to 64, 'older-adult' 65 and
     over; an age in months, weeks or days is a child's; no age, no band."""
@@ -208,15 +271,17 @@ class Named:
     count: int = 0
 
 
-def listing_row(case: Case, teaching_hide: Iterable[str] = ()) -> Row:
+def listing_row(case: Case, view: Any) -> Row:
+    """The case as listed, from what a reader sees first (`view.public_view`): its
+    public title, and no diagnosis or keywords while the diagnosis is hidden."""
     specialties = tuple(Named(display_name(s), slugify(s)) for s in case.specialties)
-    hidden = "diagnosis" in hidden_sections(case, teaching_hide)
+    hidden = "diagnosis" in view.hidden
     diagnosis = "" if hidden else markdown_to_text(case.final_diagnosis)
     people = case.everyone
     tags = tuple(all_tags(case))
     # keywords often name the diagnosis: not searchable from the table while it is hidden
-    text = " ".join([case.title, diagnosis, *tags, *([] if hidden else case.keywords)])
-    return Row(id=case.slug, src=f"{case.slug}.md", title=case.title, specialties=specialties,
+    text = " ".join([view.title, diagnosis, *tags, *([] if hidden else case.keywords)])
+    return Row(id=case.slug, src=f"{case.slug}.md", title=view.title, specialties=specialties,
                patient=patient_line(case), diagnosis=diagnosis,
                year=case.year, date=case.date or "", tags=tags,
                draft=case.status == "draft", type=case.type,
@@ -371,7 +436,12 @@ class Renderer:
             consent_text=CONSENT_TEXT[case.consent.by] if case.consent else "",
             disclaimer=self.options.disclaimer,
             hidden=hidden,
-            reveal_prompts=REVEAL_PROMPTS,
+            hidden_abstract=hidden_abstract(case, hidden),
+            abstract_section=ABSTRACT_SECTION,
+            reveal_prompt=lambda section: reveal_prompt(case, section),
+            sections=section_order(case),
+            questions=question_places(case, hidden),
+            option_letter=option_letter,
             related=Markup(RELATED_SLOT if related is None else related),
             care=_care_rows(case) if self.options.care_table else None,
             handout=f"{HANDOUTS_DIR}/{case.slug}.pdf" if self.options.handouts else None,
