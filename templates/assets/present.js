@@ -1,0 +1,366 @@
+/* grandrounds present mode: a case page shown one step at a time, for a case conference.
+
+   Owns: the "Present" button on a case page (put after the title), the steps made from the
+   page as built, the full-viewport view (classes and data attributes that present.css
+   styles, a bar with Previous / Next / Exit and a polite step counter), the keys, the
+   Fullscreen API (tried only on a user's action; a refusal is ignored) and the step in
+   the URL (`?present=N`, 1-based, written with history.replaceState). Does not own the page's
+   content or its reveals' markup (templates/case.md.j2, templates/assets/grandrounds.js):
+   the view shows the page's own nodes in place (none is moved, copied or rewritten, so
+   ids, links and the question scripts keep working) and hides the rest with CSS.
+
+   Steps, in page order: the title and byline; then each section (an `h2` and what follows
+   it; one step per `h3` subsection, as in a structured abstract, with the section's
+   heading on each), except the citation and CARE sections, related cases, the disclaimer
+   and the tag chips. A
+   question (`section.gr-question`) is a step of its own, split from its section. A step
+   with reveals (`details.gr-reveal` of a hidden section, `details.gr-answer` of a
+   question) is shown first with all of them closed, then once more for each reveal,
+   opened in order, so a hidden section or an answer opens as its own step.
+
+   Why `?present=N` and not `#present=N`: the fragment is the page's anchor (headings, the
+   reference list's back links) and Material watches it (instant navigation, toc.follow);
+   a query parameter is left alone by both, as Material's own `?h=` search highlight is,
+   and a static server ignores it, so a reload or a shared link resumes at the step.
+
+   Leaving (Escape, the Exit button, leaving full screen) puts the page back as it was:
+   the reveals' open states and the scroll position from before presenting (after a
+   resumed link, which had none, the current step's section is scrolled into view), and
+   focus on the Present button. Printing while presenting prints the whole page: every
+   presenting rule in present.css is `@media screen`. No library, no request. */
+(function () {
+  "use strict";
+
+  var PARAM = "present";
+  var SKIPPED_SECTIONS = ["cite-this-summary", "cite-the-original", "care-checklist"];
+  var LEFT_OUT = ".gr-present, .gr-related, .gr-disclaimer, .gr-handout-link, .md-tags, " +
+    ".md-content__button, .md-source-file, .md-feedback";
+  var QUESTION = "section.gr-question";
+  var REVEALS = "details.gr-reveal, details.gr-answer";
+  var FIELDS = "input, select, textarea, [contenteditable]:not([contenteditable='false'])";
+  var CONTROLS = FIELDS + ", button, summary, a[href]";
+  var MIN_SCALE = 0.6;  // never smaller than the page's own type: below it, a step scrolls
+
+  var state = null;  // while presenting; see enter()
+
+  // ------------------------------------------------------------------ steps
+
+  function elementChildren(node) {
+    return Array.prototype.slice.call(node.children);
+  }
+
+  function isHeading(node) {
+    return /^H[1-6]$/.test(node.tagName);
+  }
+
+  /* The page as sections: [{id, nodes}] in page order; a question is a section of its own
+     (with any headings just before it), and what follows it until the next h2 is one too. */
+  function sections(article) {
+    var found = [];
+    var current = null;
+    function start(id, nodes) {
+      current = { id: id, nodes: nodes };
+      found.push(current);
+    }
+    start("", []);
+    elementChildren(article).forEach(function (child) {
+      if (child.matches(LEFT_OUT)) { return; }
+      if (child.tagName === "H2") {
+        start(child.id, [child]);
+      } else if (child.matches(QUESTION) || child.querySelector(QUESTION)) {
+        var lead = current.nodes.every(isHeading) ? current.nodes.splice(0) : [];
+        var id = current.id;
+        start(id, lead.concat([child]));
+        start(id, []);
+      } else {
+        current.nodes.push(child);
+      }
+    });
+    return found.filter(function (section) {
+      return SKIPPED_SECTIONS.indexOf(section.id) < 0 &&
+        !section.nodes.every(isHeading);  // a heading alone (empty section) is no step
+    });
+  }
+
+  function revealsIn(nodes) {
+    var found = [];
+    nodes.forEach(function (node) {
+      if (node.matches(REVEALS)) { found.push(node); }
+      Array.prototype.push.apply(found, node.querySelectorAll(REVEALS));
+    });
+    return found;
+  }
+
+  /* A section's pages: one per h3 subsection (the section's heading on each, so a
+     structured abstract is shown part by part), else the section whole. */
+  function pages(section) {
+    var heading = section.nodes[0] && section.nodes[0].tagName === "H2" ? [section.nodes[0]] : [];
+    var found = [heading.slice()];
+    section.nodes.slice(heading.length).forEach(function (node) {
+      if (node.tagName === "H3" && found[found.length - 1].length > heading.length) {
+        found.push(heading.slice());
+      }
+      found[found.length - 1].push(node);
+    });
+    return found;
+  }
+
+  /* Steps: [{nodes, open, closed}]: each page once with its reveals closed, then once
+     more for each reveal, the first i of them open. */
+  function buildSteps(article) {
+    var steps = [];
+    sections(article).forEach(function (section) {
+      pages(section).forEach(function (nodes) {
+        var reveals = revealsIn(nodes);
+        for (var i = 0; i <= reveals.length; i++) {
+          steps.push({ nodes: nodes, open: reveals.slice(0, i), closed: reveals.slice(i) });
+        }
+      });
+    });
+    return steps;
+  }
+
+  /* The article's child that holds `node` (Material wraps tables in scroll boxes after the
+     page loads, so a step's table may sit inside a wrapper by the time it is shown). */
+  function topLevel(article, node) {
+    while (node && node.parentNode !== article) { node = node.parentNode; }
+    return node;
+  }
+
+  // ------------------------------------------------------------------ the URL
+
+  function stepInUrl() {
+    var value = new URLSearchParams(window.location.search).get(PARAM);
+    return value && /^[1-9][0-9]{0,5}$/.test(value) ? Number(value) : null;
+  }
+
+  function writeUrl(step) {
+    var params = new URLSearchParams(window.location.search);
+    if (step) { params.set(PARAM, String(step)); } else { params.delete(PARAM); }
+    var search = params.toString();
+    window.history.replaceState(window.history.state, "",
+      window.location.pathname + (search ? "?" + search : "") + window.location.hash);
+  }
+
+  // ------------------------------------------------------------------ the view
+
+  function button(label, className, action) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = className;
+    b.textContent = label;
+    b.addEventListener("click", action);
+    return b;
+  }
+
+  function makeBar() {
+    var bar = document.createElement("div");
+    bar.className = "gr-present-bar";
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", "Presentation");
+    var counter = document.createElement("p");
+    counter.className = "gr-present-counter";
+    counter.setAttribute("role", "status");  // polite: read when the screen reader is idle
+    var previous = button("Previous", "gr-present-previous", function () { go(state.index - 1); });
+    var next = button("Next", "gr-present-next", function () { go(state.index + 1); });
+    var exitButton = button("Exit", "gr-present-exit", function () { exit(); });
+    exitButton.setAttribute("aria-keyshortcuts", "Escape");
+    previous.setAttribute("aria-keyshortcuts", "ArrowLeft PageUp Shift+Space");
+    next.setAttribute("aria-keyshortcuts", "ArrowRight PageDown Space");
+    [previous, counter, next, exitButton].forEach(function (n) { bar.appendChild(n); });
+    return { bar: bar, counter: counter, previous: previous, next: next };
+  }
+
+  /* The largest type, up to present.css's size, at which the step fits the view (below
+     MIN_SCALE it scrolls instead). */
+  function fit() {
+    var view = state.article, root = document.documentElement.style;
+    var scale = 1;
+    root.setProperty("--gr-present-scale", "1");
+    while (view.scrollHeight > view.clientHeight + 1 && scale > MIN_SCALE) {
+      scale = Math.max(MIN_SCALE, scale * 0.88);
+      root.setProperty("--gr-present-scale", scale.toFixed(3));
+    }
+  }
+
+  function show(index) {
+    var article = state.article;
+    if (state.steps.some(function (s) { return s.nodes.some(function (n) { return !article.contains(n); }); })) {
+      state.steps = buildSteps(article);  // the page changed under us (another script)
+    }
+    state.index = Math.max(0, Math.min(index, state.steps.length - 1));
+    var step = state.steps[state.index];
+    state.shown.forEach(function (node) { node.removeAttribute("data-gr-step"); });
+    state.shown = step.nodes.map(function (node) { return topLevel(article, node); })
+      .filter(function (node) { return node; });
+    state.shown.forEach(function (node) { node.setAttribute("data-gr-step", ""); });
+    step.open.forEach(function (d) { d.open = true; });
+    step.closed.forEach(function (d) { d.open = false; });
+    state.ui.counter.textContent = "Step " + (state.index + 1) + " of " + state.steps.length;
+    state.ui.previous.disabled = state.index === 0;
+    state.ui.next.disabled = state.index === state.steps.length - 1;
+    var focused = document.activeElement;
+    if (!focused || focused === document.body || focused.disabled || !focused.getClientRects().length) {
+      article.focus({ preventScroll: true });  // focus never falls out of the view
+    }
+    article.scrollTop = 0;
+    fit();
+    writeUrl(state.index + 1);
+  }
+
+  function go(index) {
+    if (state && index >= 0 && index < state.steps.length && index !== state.index) { show(index); }
+  }
+
+  // ------------------------------------------------------------------ keys and full screen
+
+  function onKey(event) {
+    if (!state) { return; }
+    var target = event.target instanceof Element ? event.target : null;
+    var inField = !!(target && target.closest(FIELDS));
+    var onControl = !!(target && target.closest(CONTROLS));
+    if (!inField) { event.stopPropagation(); }  // Material's own keys (search, next page) rest
+    if (event.altKey || event.ctrlKey || event.metaKey) { return; }
+    var key = event.key;
+    var to = null;
+    if (key === "Escape") {
+      event.preventDefault();
+      exit();
+      return;
+    } else if (key === "PageDown") {
+      to = state.index + 1;
+    } else if (key === "PageUp") {
+      to = state.index - 1;
+    } else if (!inField && (key === "ArrowRight" || key === "ArrowDown")) {
+      to = state.index + 1;
+    } else if (!inField && (key === "ArrowLeft" || key === "ArrowUp")) {
+      to = state.index - 1;
+    } else if (!onControl && key === " ") {
+      to = state.index + (event.shiftKey ? -1 : 1);
+    } else if (!inField && key === "Home") {
+      to = 0;
+    } else if (!inField && key === "End") {
+      to = state.steps.length - 1;
+    }
+    if (to !== null) {
+      event.preventDefault();
+      go(to);
+    }
+  }
+
+  function onFullscreenChange() {
+    if (!state) { return; }
+    if (document.fullscreenElement) {
+      state.fullscreen = true;
+    } else if (state.fullscreen) {
+      exit();  // the browser's own way out (Escape, F11) leaves the presentation too
+    }
+  }
+
+  function onResize() {
+    if (state) { fit(); }
+  }
+
+  function requestFullscreen() {
+    var root = document.documentElement;
+    if (!root.requestFullscreen || document.fullscreenElement) { return; }
+    try {
+      root.requestFullscreen().catch(function () { /* refused: the view still fills the window */ });
+    } catch (error) { /* an old API shape: the same */ }
+  }
+
+  // ------------------------------------------------------------------ enter and leave
+
+  /* Show the case from step `index` (0-based). `fromUser`: started by a click or key, so
+     full screen may be asked for; otherwise (a link with ?present=N) it is not. */
+  function enter(article, presentButton, index, fromUser) {
+    if (state) { return; }
+    var reveals = Array.prototype.slice.call(article.querySelectorAll(REVEALS));
+    state = {
+      article: article,
+      button: presentButton,
+      steps: buildSteps(article),
+      index: 0,
+      shown: [],
+      ui: makeBar(),
+      fullscreen: false,
+      resumed: !fromUser,
+      scroll: { x: window.scrollX, y: window.scrollY },
+      opened: reveals.map(function (d) { return [d, d.open]; }),
+      tabindex: article.getAttribute("tabindex")
+    };
+    if (!state.steps.length) { state = null; return; }
+    document.body.appendChild(state.ui.bar);
+    article.setAttribute("tabindex", "-1");
+    document.documentElement.classList.add("gr-presenting");
+    window.addEventListener("keydown", onKey, true);
+    window.addEventListener("resize", onResize);
+    document.addEventListener("fullscreenchange", onFullscreenChange);
+    if (fromUser) { requestFullscreen(); }
+    show(index);
+    article.focus({ preventScroll: true });
+  }
+
+  function restorePage(previous) {
+    if (previous.resumed) {
+      var first = previous.steps[previous.index].nodes[0];
+      if (first) { first.scrollIntoView(); }
+    } else {
+      window.scrollTo(previous.scroll.x, previous.scroll.y);
+    }
+  }
+
+  function exit() {
+    if (!state) { return; }
+    var previous = state;
+    state = null;
+    window.removeEventListener("keydown", onKey, true);
+    window.removeEventListener("resize", onResize);
+    document.removeEventListener("fullscreenchange", onFullscreenChange);
+    previous.ui.bar.remove();
+    previous.shown.forEach(function (node) { node.removeAttribute("data-gr-step"); });
+    previous.opened.forEach(function (pair) { pair[0].open = pair[1]; });
+    var article = previous.article;
+    document.documentElement.style.removeProperty("--gr-present-scale");
+    if (previous.tabindex === null) { article.removeAttribute("tabindex"); }
+    else { article.setAttribute("tabindex", previous.tabindex); }
+    document.documentElement.classList.remove("gr-presenting");
+    writeUrl(null);
+    restorePage(previous);
+    if (document.fullscreenElement && document.exitFullscreen) {
+      // the window changes size when full screen ends: put the scroll back after that too
+      document.exitFullscreen().then(function () { restorePage(previous); }, function () {});
+    }
+    if (previous.button && previous.button.isConnected) { previous.button.focus({ preventScroll: true }); }
+  }
+
+  // ------------------------------------------------------------------ set-up
+
+  function caseArticle() {
+    var article = document.querySelector("article.md-content__inner");
+    return article && article.querySelector(":scope > h1") && article.querySelector(":scope > .gr-byline")
+      ? article : null;
+  }
+
+  function setUp() {
+    if (state && !state.article.isConnected) { exit(); }  // instant navigation left the page
+    var article = caseArticle();
+    if (!article || article.querySelector(":scope > .gr-present")) { return; }
+    var presentButton = button("Present", "gr-present md-button", function () {
+      enter(article, presentButton, 0, true);
+    });
+    presentButton.title = "Show this case one step at a time (Escape to leave)";
+    article.querySelector(":scope > h1").insertAdjacentElement("afterend", presentButton);
+    var step = stepInUrl();
+    if (step) { enter(article, presentButton, step - 1, false); }
+  }
+
+  // Material's instant navigation swaps pages without a load event; document$ covers both.
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(setUp);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
+  } else {
+    setUp();
+  }
+})();

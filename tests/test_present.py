@@ -1,0 +1,384 @@
+"""Present mode (issue 13, item 4) in a real browser: `assets/present.js` and `present.css`.
+
+A copy of the example site is built once for the module, with one case hiding its diagnosis
+and management (test_browser's `_hide_teaching_sections`), and served by the threaded server
+of conftest, at the root and under a sub-path; Debian's chromium drives it (Playwright). The
+tests step through the case with the keys a presenter uses, and read what the view shows:
+the counter, the URL and the text that is visible (Playwright's `inner_text`, which leaves
+out what CSS hides), never the script's own state.
+
+A question follows the DOM contract that templates/case.md.j2 writes for `questions`
+(`section.gr-question` with a fieldset of options and `details.gr-answer`); so that this
+module does not depend on which example case has questions, one is put into a copy of the
+teaching case's built page (`present-question/`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import parse_html, serve_directory
+from test_browser import (DESKTOP, TEACHING_CASE, _hide_teaching_sections, _new_context,  # noqa: F401
+                          base_url, context, page)
+
+CASE_URL = f"{TEACHING_CASE}/"
+QUESTION_URL = "present-question/"
+COUNTER = ".gr-present-counter"
+VIEW = "article.md-content__inner"
+SUB_PATH = "/teaching/rounds/"
+
+QUESTION_HTML = """
+<section class="gr-question" id="question-q1" data-question="q1" data-search-exclude>
+<p class="gr-question-stem">Which test would you send next?</p>
+<fieldset><legend>Which test would you send next?</legend>
+<label><input type="radio" name="q1" value="0"> CSF antibody panel</label>
+<label><input type="radio" name="q1" value="1"> Repeat CT of the head</label>
+</fieldset>
+<details class="gr-answer"><summary>Answer</summary>
+<p>CSF antibody panel: antibodies to the NMDA receptor explain the picture.</p>
+</details>
+</section>
+"""
+
+
+def _prepare(project: Path) -> None:
+    """Teaching sections hidden, and the present assets listed in mkdocs.yml: the plugin adds
+    every `assets/*.css|js` itself once it lists them generically (it skips names already
+    listed), and until then this makes the test site load them."""
+    _hide_teaching_sections(project)
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8")
+                      + "\nextra_css: [assets/present.css]\nextra_javascript: [assets/present.js]\n",
+                      encoding="utf-8")
+
+
+def _add_question_page(site: Path) -> None:
+    """`present-question/index.html`: the teaching case's page with a question after the
+    case presentation (the same folder depth, so its relative links still work)."""
+    html = (site / TEACHING_CASE / "index.html").read_text(encoding="utf-8")
+    marker = '<h2 id="timeline">'
+    assert marker in html, "the teaching case has no timeline section to put the question before"
+    (site / "present-question").mkdir()
+    (site / "present-question" / "index.html").write_text(
+        html.replace(marker, QUESTION_HTML + marker, 1), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    from conftest import build_project
+
+    built = build_project(tmp_path_factory.mktemp("present") / "project", _prepare)
+    _add_question_page(built)
+    return built
+
+
+@pytest.fixture(scope="module")
+def case_doc(site: Path):
+    return parse_html((site / TEACHING_CASE / "index.html").read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def counter(page) -> tuple[int, int]:
+    """(step, number of steps) as the counter says it."""
+    text = page.locator(COUNTER).inner_text()
+    match = re.fullmatch(r"Step (\d+) of (\d+)", text.strip())
+    assert match, text
+    return int(match[1]), int(match[2])
+
+
+def step_in_url(page) -> str | None:
+    found = re.search(r"[?&]present=(\d+)", page.url)
+    return found[1] if found else None
+
+
+def visible_headings(page) -> list[str]:
+    """The ids of the h1/h2/h3 headings the view shows now."""
+    return page.eval_on_selector_all(
+        f"{VIEW} h1, {VIEW} h2, {VIEW} h3",
+        "hs => hs.filter(h => h.getClientRects().length).map(h => h.id)")
+
+
+def view_text(page) -> str:
+    return re.sub(r"\s+", " ", page.locator(VIEW).inner_text())
+
+
+def press(page, key: str, expect_step: int) -> None:
+    page.keyboard.press(key)
+    page.wait_for_function(
+        "([sel, n]) => (document.querySelector(sel) || {}).textContent.startsWith('Step ' + n + ' ')",
+        arg=[COUNTER, expect_step])
+
+
+def start(page, url: str = CASE_URL) -> None:
+    page.goto(url)
+    page.get_by_role("button", name="Present", exact=True).click()
+    page.wait_for_selector(COUNTER)
+
+
+def open_reveals(page) -> dict[str, bool]:
+    return dict(page.eval_on_selector_all(
+        "details.gr-reveal", "ds => ds.map(d => [d.dataset.section, d.open])"))
+
+
+def walk(page) -> list[dict]:
+    """Every step from the first: the headings shown, the reveals open, the URL's step."""
+    page.keyboard.press("Home")
+    _, total = counter(page)
+    steps = []
+    for n in range(1, total + 1):
+        if n > 1:
+            press(page, "ArrowRight", n)
+        steps.append({"headings": visible_headings(page), "open": open_reveals(page),
+                      "url": step_in_url(page), "text": view_text(page)})
+    return steps
+
+
+# --------------------------------------------------------------------------- the control
+
+
+def test_every_case_page_has_one_present_button_and_listings_have_none(site, page):
+    cases = sorted(p.parent.name for p in site.glob("*/index.html")
+                   if (p.parent.parent == site and 'class="gr-byline"' in p.read_text(encoding="utf-8")))
+    assert TEACHING_CASE in cases and len(cases) >= 4
+    for case in cases:
+        page.goto(f"{case}/")
+        button = page.get_by_role("button", name="Present", exact=True)
+        assert button.count() == 1, case
+        # near the title: straight after the h1
+        assert page.evaluate("document.querySelector('article h1').nextElementSibling.textContent") == "Present"
+    for listing in ["", "tags/"]:
+        page.goto(listing)
+        assert page.get_by_role("button", name="Present").count() == 0
+
+
+# --------------------------------------------------------------------------- stepping
+
+
+def test_arrow_keys_page_down_and_space_step_through_the_case(page, case_doc):
+    start(page)
+    step, total = counter(page)
+    assert step == 1 and total > 10
+    assert step_in_url(page) == "1"
+    assert page.evaluate("document.documentElement.classList.contains('gr-presenting')")
+    title = case_doc.find("h1").squashed()
+    assert title in view_text(page)
+    assert [h for h in visible_headings(page) if h] == [case_doc.find("h1").get("id")]
+    assert not page.locator(".md-header").is_visible()
+    assert not page.locator(".md-sidebar--primary").is_visible()
+
+    press(page, "ArrowRight", 2)
+    assert visible_headings(page) == ["abstract", "abstract-case-presentation"]
+    assert step_in_url(page) == "2"
+    press(page, "PageDown", 3)
+    assert visible_headings(page) == ["abstract", "abstract-investigations"]
+    press(page, "Space", 4)
+    assert visible_headings(page) == ["abstract", "abstract-diagnosis"]
+    press(page, "ArrowLeft", 3)
+    press(page, "PageUp", 2)
+    press(page, "Shift+Space", 1)
+    press(page, "ArrowDown", 2)
+    press(page, "ArrowUp", 1)
+    # Material's own keys rest while presenting ("n" would open the next page)
+    path = page.evaluate("location.pathname")
+    page.keyboard.press("n")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("sel => document.querySelector(sel).textContent.startsWith('Step 2 ')", arg=COUNTER)
+    assert page.evaluate("location.pathname") == path
+
+
+def test_every_section_comes_in_page_order_and_each_hidden_one_opens_as_its_own_step(page, case_doc):
+    start(page)
+    steps = walk(page)
+    assert [s["url"] for s in steps] == [str(n) for n in range(1, len(steps) + 1)]
+
+    # every h2 section of the page in order, except the citation and CARE sections
+    article = case_doc.find("article", cls="md-content__inner")
+    page_h2 = [h.get("id") for h in article.children if not isinstance(h, str) and h.tag == "h2"]
+    skipped = {"cite-this-summary", "cite-the-original", "care-checklist"}
+    shown_h2 = []
+    for s in steps:
+        h2 = next((h for h in s["headings"] if h in page_h2), None)
+        if h2 and (not shown_h2 or shown_h2[-1] != h2):
+            shown_h2.append(h2)
+    assert shown_h2 == [h for h in page_h2 if h not in skipped]
+    assert "learning-points" in shown_h2
+    assert "Learning points" in next(s["text"] for s in steps if "learning-points" in s["headings"])
+
+    # each hidden section: a step with its prompt closed, the next the same page opened
+    hidden = [d.get("data-section") for d in article.find_all("details", cls="gr-reveal")]
+    assert {"diagnosis", "management", "abstract-diagnosis"} <= set(hidden)
+    for key in hidden:
+        # the section's heading (h2, or h3 for an abstract part) has the key as its id
+        closed = [i for i, s in enumerate(steps) if key in s["headings"] and not s["open"][key]]
+        assert len(closed) == 1, key
+        now, after = steps[closed[0]], steps[closed[0] + 1]
+        assert after["headings"] == now["headings"] and after["open"][key], key
+    # the diagnosis itself is not visible before its step opens it
+    final = article.find("div", cls="gr-diagnosis").squashed()
+    where = next(i for i, s in enumerate(steps) if "diagnosis" in s["headings"])
+    assert final not in steps[where]["text"] and final in steps[where + 1]["text"]
+
+
+def test_the_view_fills_the_window_in_large_type_with_named_controls(page):
+    page.goto(CASE_URL)
+    page_size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('article p')).fontSize)")
+    start(page)
+    press(page, "ArrowRight", 2)
+    box = page.locator(VIEW).bounding_box()
+    assert box["x"] == 0 and box["y"] == 0 and box["width"] == DESKTOP["width"]
+    assert box["height"] > DESKTOP["height"] * 0.85
+    size = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('article [data-gr-step] p')).fontSize)")
+    assert size >= page_size * 1.4
+    # focus is in the view; the counter is a polite live region; the buttons have names
+    assert page.evaluate("document.querySelector('article').contains(document.activeElement)")
+    assert page.locator(COUNTER).get_attribute("role") == "status"
+    for name in ("Previous", "Next", "Exit"):
+        assert page.get_by_role("button", name=name, exact=True).is_visible()
+    page.get_by_role("button", name="Next", exact=True).click()
+    assert counter(page)[0] == 3
+    page.get_by_role("button", name="Previous", exact=True).click()
+    assert counter(page)[0] == 2
+    page.get_by_role("button", name="Exit", exact=True).click()
+    assert page.locator(COUNTER).count() == 0
+    assert step_in_url(page) is None
+
+
+# --------------------------------------------------------------------------- leaving and resuming
+
+
+def test_escape_returns_to_the_page_where_it_was(page):
+    page.goto(CASE_URL)
+    page.evaluate("window.scrollTo(0, 1500)")
+    page.wait_for_function("scrollY === 1500")
+    before = open_reveals(page)
+    # a click that does not scroll the button into view first, as a mouse click at the top would not
+    page.get_by_role("button", name="Present", exact=True).dispatch_event("click")
+    page.wait_for_selector(COUNTER)
+    for n in range(2, 8):
+        press(page, "ArrowRight", n)
+    assert any(open_reveals(page).values())  # the abstract's diagnosis opened on the way
+    page.keyboard.press("Escape")
+    page.wait_for_function("!document.documentElement.classList.contains('gr-presenting')")
+    assert page.evaluate("scrollY") == 1500
+    assert open_reveals(page) == before
+    assert step_in_url(page) is None
+    assert page.locator(".gr-present-bar").count() == 0
+    assert page.evaluate("document.activeElement.textContent") == "Present"
+    assert page.locator(".md-header").is_visible()
+
+
+def test_leaving_full_screen_leaves_the_presentation(page):
+    start(page)
+    page.wait_for_function("document.fullscreenElement === document.documentElement")
+    press(page, "ArrowRight", 2)
+    page.evaluate("document.exitFullscreen()")
+    page.wait_for_function("!document.documentElement.classList.contains('gr-presenting')")
+    assert step_in_url(page) is None
+
+
+def test_a_reload_or_a_shared_link_resumes_at_the_step(page):
+    start(page)
+    for n in range(2, 8):
+        press(page, "PageDown", n)
+    shown = visible_headings(page)
+    assert step_in_url(page) == "7"
+    page.reload()
+    page.wait_for_selector(COUNTER)
+    assert counter(page)[0] == 7 and visible_headings(page) == shown
+    # a shared link, with an anchor too
+    page.goto("about:blank")
+    page.goto(f"{CASE_URL}?present=7#timeline")
+    page.wait_for_selector(COUNTER)
+    assert counter(page)[0] == 7 and visible_headings(page) == shown
+    press(page, "ArrowRight", 8)
+    assert page.url.endswith("?present=8#timeline")
+    page.keyboard.press("Escape")
+    page.wait_for_function("!document.documentElement.classList.contains('gr-presenting')")
+    assert page.url.endswith(f"/{CASE_URL}#timeline")
+
+
+@pytest.mark.parametrize("query", ["?present=0", "?present=abc", "?present=-2", "?present="])
+def test_a_malformed_step_in_the_url_is_ignored(page, query):
+    page.goto(CASE_URL + query)
+    page.get_by_role("button", name="Present", exact=True).wait_for()
+    assert page.locator(COUNTER).count() == 0
+
+
+def test_a_step_past_the_end_shows_the_last(page):
+    page.goto(CASE_URL + "?present=999")
+    page.wait_for_selector(COUNTER)
+    step, total = counter(page)
+    assert step == total and step_in_url(page) == str(total)
+
+
+# --------------------------------------------------------------------------- questions, print, sub-path
+
+
+def test_a_question_is_its_own_step_and_its_answer_the_next(page):
+    start(page, QUESTION_URL)
+    steps = walk(page)
+    asked = next(i for i, s in enumerate(steps) if "Which test would you send next?" in s["text"])
+    assert "presentation" not in steps[asked]["headings"]  # split from its section
+    assert "antibodies to the NMDA receptor explain" not in steps[asked]["text"]
+    assert "Repeat CT of the head" in steps[asked]["text"]
+    assert "antibodies to the NMDA receptor explain" in steps[asked + 1]["text"]
+    assert "presentation" in steps[asked - 1]["headings"]
+    assert "timeline" in steps[asked + 2]["headings"]
+    # the options are real controls in the view: arrow keys move between them, not the steps
+    press(page, "Home", 1)
+    for n in range(2, asked + 2):
+        press(page, "ArrowRight", n)
+    page.get_by_label("CSF antibody panel").check()
+    page.keyboard.press("ArrowDown")
+    assert page.get_by_label("Repeat CT of the head").is_checked()
+    assert counter(page)[0] == asked + 1
+    press(page, "PageDown", asked + 2)
+
+
+def test_printing_while_presenting_prints_the_whole_page(page, case_doc):
+    start(page)
+    press(page, "ArrowRight", 2)
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    try:
+        article = case_doc.find("article", cls="md-content__inner")
+        h2s = [h.get("id") for h in article.find_all("h2")]
+        shown = page.eval_on_selector_all(
+            f"{VIEW} h2", "hs => hs.filter(h => h.getClientRects().length).map(h => h.id)")
+        assert shown == h2s
+        assert not page.locator(".gr-present-bar").is_visible()
+        assert not page.get_by_role("button", name="Present").is_visible()
+        assert page.locator("details[data-section='diagnosis'] .gr-diagnosis").is_visible()
+    finally:
+        page.emulate_media(media="screen")
+
+
+def test_present_mode_works_under_a_sub_path_without_leaving_the_site(site, chromium):
+    with serve_directory(site, prefix=SUB_PATH) as base:
+        context = _new_context(chromium, base)
+        tab = context.new_page()
+        requests: list[str] = []
+        errors: list[str] = []
+        tab.on("request", lambda r: requests.append(r.url))
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        try:
+            start(tab)
+            press(tab, "PageDown", 2)
+            tab.reload()
+            tab.wait_for_selector(COUNTER)
+            assert counter(tab)[0] == 2
+            assert tab.url == f"{base}{CASE_URL}?present=2"
+            tab.keyboard.press("Escape")
+            tab.wait_for_function("!document.documentElement.classList.contains('gr-presenting')")
+        finally:
+            context.close()
+    assert any(r.endswith("/assets/present.js") for r in requests)
+    assert not [r for r in requests if not r.startswith(base) and not r.startswith(("data:", "blob:"))]
+    assert not errors
