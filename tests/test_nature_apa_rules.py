@@ -160,3 +160,14 @@ def test_nature_software_without_doi_is_like_a_book_and_with_doi_names_its_repos
 def test_apa_dates_to_the_day_for_news_magazines_and_posts(type_, date):
     item = article(type=type_, volume="1", issued={"date-parts": [[2019, 3, 22]]})
     assert f"Roe, A. {date}." in format_reference(item, "apa").text
+
+
+def test_apa_letters_for_the_same_authors_however_their_given_names_are_written():
+    """APA 9.46: works by the same authors in the same year get 2002a, 2002b; the list
+    prints initials, so "Patrick R." and "P. R." are the same author (citeproc-js check)."""
+    def book(given, title):
+        return {"id": title, "type": "book", "title": title, "publisher": "Mosby",
+                "author": [{"family": "Murray", "given": given}], "issued": {"date-parts": [[2002]]}}
+    refs = format_references([book("Patrick R.", "Medical microbiology"),
+                              book("P. R.", "Basic microbiology")], "apa")
+    assert [r.year for r in refs] == ["2002b", "2002a"]

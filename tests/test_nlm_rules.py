@@ -330,3 +330,65 @@ def test_pubmed_ids_follow_the_record_else_the_site(tmp_path, site, own, shown):
     assert ("PMID: 31953166; PMCID: PMC7110000." in page) is shown
     references, _, _ = case_references(case, handout.HandoutOptions(pubmed_ids=site))
     assert ("PMID: 31953166" in references[0].text) is shown
+
+
+# --------------------------------------------------------------------------- citeproc check
+# What `benchmarks/compare_citeproc.py` found grandrounds getting wrong (issue 15), fixed.
+
+
+def test_newspapers_are_dated_to_the_day_and_never_ahead_of_print():
+    """AMA 11th 3.13.1 prints "New York Times. December 8, 2015:A24." and, online,
+    "... January 23, 2016. Accessed January 28, 2016. URL"; Citing Medicine ch. 5
+    "The Washington Post. 2002 Aug 12;Sect. A:2." and "[Internet]" with "Available from:"
+    online. A newspaper has no volume, but is not an article ahead of print."""
+    news = {"type": "article-newspaper", "title": "Yale finds error in legal stylebook",
+            "author": [{"family": "Liptak", "given": "Adam"}], "container-title": "New York Times",
+            "page": "A24", "issued": {"date-parts": [[2015, 12, 8]]}}
+    assert not ahead_of_print(news)
+    assert format_reference(news, "ama").text.endswith("New York Times. December 8, 2015:A24.")
+    assert format_reference(news, "vancouver").text.endswith("New York Times. 2015 Dec 8;A24.")
+    sectioned = {**news, "section": "A", "page": "2"}
+    assert format_reference(sectioned, "vancouver").text.endswith("2015 Dec 8;Sect. A:2.")
+    online = {**news, "page": None, "URL": "https://www.nytimes.com/x.html",
+              "accessed": {"date-parts": [[2015, 12, 9]]}}
+    assert format_reference(online, "ama").text.endswith(
+        "New York Times. December 8, 2015. Accessed December 9, 2015. https://www.nytimes.com/x.html")
+    assert format_reference(online, "vancouver").text.endswith(
+        "New York Times [Internet]. 2015 Dec 8 [cited 2015 Dec 9]. Available from: "
+        "https://www.nytimes.com/x.html")
+    for style in ("ama", "vancouver"):
+        assert "Published online" not in format_reference(online, style).text
+        assert "Epub" not in format_reference(online, style).text
+
+
+def test_editors_and_translators_of_an_authored_book_are_named():
+    """Citing Medicine: secondary authors after the edition ("Wieczorek RR, editor.");
+    AMA 11th the same place with its abbreviations ("ed", "trans")."""
+    book = {"type": "book", "title": "the psychology of the child", "edition": "2",
+            "author": [{"family": "Piaget", "given": "Jean"}],
+            "editor": [{"family": "Roe", "given": "Ann"}],
+            "translator": [{"family": "Weaver", "given": "Helen"}],
+            "publisher": "Basic Books", "publisher-place": "New York",
+            "issued": {"date-parts": [[1969]]}}
+    assert format_reference(book, "vancouver").text == (
+        "Piaget J. the psychology of the child. 2nd ed. Roe A, editor; Weaver H, translator. "
+        "New York: Basic Books; 1969.")
+    assert format_reference(book, "ama").text == (
+        "Piaget J. The Psychology of the Child. 2nd ed. Roe A, ed; Weaver H, trans. "
+        "Basic Books; 1969.")
+    edited = {k: v for k, v in book.items() if k != "author"}  # the editors lead, once
+    assert format_reference(edited, "vancouver").text.count("Roe A") == 1
+
+
+def test_vancouver_keeps_a_books_series_and_volume():
+    """Citing Medicine: a series and its volume in parentheses at the end, "(Lecture
+    notes in computer science; vol. 9351)"; a volume with no series after the edition."""
+    paper = {"type": "paper-conference", "title": "U-Net", "container-title": "MICCAI 2015",
+             "collection-title": "Lecture Notes in Computer Science", "volume": "9351",
+             "page": "234-241", "publisher": "Springer", "publisher-place": "Cham",
+             "issued": {"date-parts": [[2015]]}}
+    assert format_reference(paper, "vancouver").text.endswith(
+        "Cham: Springer; 2015. p. 234-41. (Lecture Notes in Computer Science; vol. 9351).")
+    assert "Vol 9351. Springer; 2015:234-241." in format_reference(paper, "ama").text
+    volume_only = {k: v for k, v in paper.items() if k != "collection-title"}
+    assert "MICCAI 2015. Vol. 9351. Cham: Springer" in format_reference(volume_only, "vancouver").text

@@ -99,8 +99,19 @@ def test_hostile_tags_are_escaped_beside_real_markup():
 
 def test_italic_inside_an_italic_field_prints_upright():
     ref = format_reference({"type": "book", "title": "Life of <i>Escherichia coli</i> cells",
-                            "publisher": "P", "issued": {"date-parts": [[2001]]}}, "nature")
+                            "publisher": "P", "issued": {"date-parts": [[2001]]}}, "apa")
     assert "<em>Life of </em>Escherichia coli<em> cells</em>" in ref.html
+
+
+@pytest.mark.parametrize("style", ["nature", "ama"])
+def test_book_title_case_keeps_tags_and_nocase_spans(style):
+    """Nature and AMA print book titles in title case: tags stay tags (never "<I>"), a
+    `nocase` span keeps its letters."""
+    title = 'the life of <i>escherichia <span class="nocase">coli</span></i>: a guide'
+    ref = format_reference({"type": "book", "title": title, "publisher": "P",
+                            "issued": {"date-parts": [[2001]]}}, style)
+    assert "<em>The Life of </em>Escherichia coli<em>: A Guide</em>" in ref.html
+    assert ref.text.startswith("The Life of Escherichia coli: A Guide")
 
 
 def test_rich_title_linked_to_its_doi_keeps_its_markup():

@@ -322,9 +322,10 @@ def test_book_title_is_italic_except_in_vancouver(style):
     book = {"id": "b", "type": "book", "author": [{"family": "Murray", "given": "P. R."}],
             "title": "Medical microbiology", "publisher": "Mosby", "issued": {"date-parts": [[2002]]}}
     found = [e[2] for e in elements(format_reference(book, style).html) if e[0] == "em"]
-    # AMA 11th prints book titles in title case (issue 15)
-    expected = {"vancouver": [], "ama": ["Medical Microbiology"]}
-    assert found == expected.get(style, ["Medical microbiology"])
+    # AMA 11th and Nature ("Book titles are italic with all main words capitalized", the
+    # Nature formatting guide) print book titles in title case; APA in sentence case
+    expected = {"vancouver": [], "apa": ["Medical microbiology"]}
+    assert found == expected.get(style, ["Medical Microbiology"])
 
 
 HOSTILE = {

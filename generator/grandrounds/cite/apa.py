@@ -291,8 +291,9 @@ def _author_year_keys(item: Mapping[str, Any]) -> tuple[list[str], int, str, tup
     families = [family for family, _ in names]
     title = plain(field(item, "title"))
     year = year_of(item.get("issued"))
-    if names:  # first author's family name and given names, then the others' family names
-        who = ((_sort_text(names[0][0]), _sort_text(names[0][1])),
+    if names:  # first author's family name and initials, then the others' family names:
+        # the list prints initials, so "Patrick R." and "P. R." are one author (APA 9.46)
+        who = ((_sort_text(names[0][0]), _sort_text(initials(names[0][1]))),
                (_sort_text(" ".join(families[1:])), ""))
     else:
         who = ((_sort_text(title), ""),)

@@ -11,7 +11,7 @@ from typing import Any
 
 from .fields import doi_url, edition, field, full_date, kind_of, page_range, safe_url, text_of, year_of
 from .names import NameRules, names_of
-from .nlm import supplement_parts
+from .nlm import book_title_case, supplement_parts
 from .output import BOLD, ITALIC, LINK, Out
 from .style import Style
 
@@ -100,7 +100,7 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
 
     elif kind == "book":
         _authors(item, style, out, editors_fallback=True)
-        out.word(title, ITALIC)
+        out.word(book_title_case(title), ITALIC)
         out.word(edition(item, "edn"))
         volume = field(item, "volume")
         if volume:
@@ -116,7 +116,7 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
             out.stop()
         if container:
             out.word("in")
-            out.word(container, ITALIC)
+            out.word(book_title_case(container), ITALIC)
             out.word(edition(item, "edn"))
         volume = field(item, "volume")
         if volume:  # the book's volume: "in *Lecture Notes in Computer Science* Vol. 11779"

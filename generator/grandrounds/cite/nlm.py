@@ -24,9 +24,11 @@ from .fields import (date_numbers, doi_of, edition, field, hyphen_pages, journal
                      year_of)
 from .names import NameRules, lead_names, names_of
 from .output import ITALIC, LINK, PLAIN, PUNCT, Out
+from .richtext import Rich, recase
 from .style import Style
 
 __all__ = ["NlmRules", "layout", "VANCOUVER", "AMA", "STYLES", "PUBMED_IDS", "title_case",
+           "book_title_case",
            "language_name", "ahead_of_print", "supplement_parts"]
 
 OtherKinds = Callable[[Mapping[str, Any], str, str, "NlmRules", Out, str, str], None]
@@ -49,8 +51,9 @@ class NlmRules:
     """After the names of one editor, of several: (", editor", ", editors")."""
     place: bool
     """The place of publication before the publisher ("New York: McGraw-Hill; 2002")."""
-    book_volume: bool
-    """A book's volume printed after the edition ("Vol 2.")."""
+    book_volume: str
+    """Before a book's volume, printed after the edition: "Vol" (AMA "Vol 2."), "Vol."
+    (NLM "Vol. 2.", unless it goes with the series at the end)."""
     pages_in_imprint: bool
     """A chapter's pages after the year ("McGraw-Hill; 2002:93-113."), rather than as a
     sentence of their own ("p. 93-113.")."""
@@ -73,7 +76,7 @@ class NlmRules:
     """NLM, as PubMed prints it, after the DOI: "Epub ahead of print." for an article not
     yet in an issue, "Epub 2020 Mar 25." for one with an `available-date` (its online
     date) other than its issue date."""
-    book_title: Callable[[str], str]
+    book_title: Callable[[str], "str | Rich"]
     """A book's title as printed: as written (NLM: sentence case is the author's), or in
     title case (AMA 11th)."""
     language: Callable[[str], str]
@@ -81,6 +84,12 @@ class NlmRules:
     English name: NLM "German." after the locator; AMA "[in German]" after the title."""
     language_after_title: bool
     """The language note right after the title (AMA), rather than after the locator."""
+    secondary_words: tuple[str, str]
+    """After an authored book's editor and translator names (Citing Medicine "Strachey J,
+    editor; Strachey J, translator."; AMA "Strachey J, ed; Strachey J, trans.")."""
+    series: bool
+    """NLM: a book's series and its volume at the end, "(Lecture notes in computer
+    science; vol. 9351)" (AMA prints the volume as "Vol 9351." after the edition)."""
     online_books: bool
     """NLM: a book or chapter read online (a URL and no DOI) has "[Internet]" after the
     title and "[updated ...; cited ...]" after the date; AMA has "Accessed May 1, 2024."
@@ -99,24 +108,29 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
     doi, doi_href = doi_of(item)
     url = safe_url(item.get("URL"))
     online_book = kind in ("book", "chapter") and bool(url) and not doi
+    news = text_of(item.get("type")) == "article-newspaper"
+    online_news = news and bool(url) and not doi
     out.word(lead_names(item, style.names, rules.editor_words))
     out.stop()
-    if kind == "periodical":
+    if news:
+        _newspaper(item, title, rules, out, online_news)
+    elif kind == "periodical":
         _periodical(item, title, rules, out)
     elif kind in ("book", "chapter"):
         _book(item, kind, title, style.names, rules, out, online_book)
     else:
         rules.other_kinds(item, kind, title, rules, out, url, doi)
-    _link(item, kind, rules, out, url, doi, doi_href, online_book)
-    if kind == "periodical" and rules.epub_note:
+    _link(item, kind, rules, out, url, doi, doi_href, online_book or online_news)
+    if kind == "periodical" and rules.epub_note and not news:
         _epub(item, out)
     if rules.pubmed_ids:
         _pubmed_ids(item, out)
 
 
 def _link(item: Mapping[str, Any], kind: str, rules: NlmRules, out: Out, url: str, doi: str,
-          doi_href: str, online_book: bool) -> None:
-    """The DOI ("doi: 10.x." / "doi:10.x"), else the URL of an item that is read online."""
+          doi_href: str, read_online: bool) -> None:
+    """The DOI ("doi: 10.x." / "doi:10.x"), else the URL of an item that is read online
+    (`read_online`: a book, chapter or newspaper with a URL, or any other kind)."""
     if doi:
         out.word("doi:")
         if rules.doi_space:
@@ -125,7 +139,7 @@ def _link(item: Mapping[str, Any], kind: str, rules: NlmRules, out: Out, url: st
             out.glue(doi, LINK, doi_href)
         if rules.link_stop:
             out.stop()
-    elif url and (online_book or kind not in ("periodical", "book", "chapter")):
+    elif url and (read_online or kind not in ("periodical", "book", "chapter")):
         out.word(rules.url_label)
         out.word(url, LINK, url)
         if rules.link_stop and url.endswith("/"):
@@ -156,6 +170,33 @@ def _periodical(item: Mapping[str, Any], title: str, rules: NlmRules, out: Out) 
         out.word(rules.language(language))
 
 
+def _newspaper(item: Mapping[str, Any], title: str, rules: NlmRules, out: Out,
+               online: bool) -> None:
+    """Citing Medicine ch. 5: `Title. The Washington Post. 2002 Aug 12;Sect. A:2.`, read
+    online `The New York Times [Internet]. 2019 Mar 22 [cited 2019 Apr 1].`; AMA 11th
+    3.13.1: `Title. New York Times. December 8, 2015:A24.`, online `... January 23, 2016.
+    Accessed January 28, 2016.` (the URL follows). A newspaper is never "ahead of print"."""
+    out.word(title)
+    out.stop()
+    out.word(no_periods(journal_name(item, abbreviated=True)), rules.italic)
+    if online and rules.online_books:
+        out.glue(" [Internet]")
+    out.stop()
+    issued = item.get("issued")
+    if rules.online_books:  # NLM: the date as it prints dates, then the section and page
+        date = nlm_date(issued) + (_updated_cited(item) if online else "")
+        section = field(item, "section")
+        where = ";".join(filter(None, [date, f"Sect. {section}" if section else ""]))
+        page = field(item, "page")
+        out.word(where + ((":" if section else ";") + page if where and page else page))
+    else:  # AMA: the full date, then ":page"
+        date, page = us_date(issued), field(item, "page")
+        out.word(date + (":" + page if date and page else page))
+    out.stop()
+    if online and not rules.online_books and us_date(item.get("accessed")):
+        out.word(f"Accessed {us_date(item.get('accessed'))}.")
+
+
 _SUPPL = re.compile(r"(.*?)[\s(]*\bsuppl(?:ement)?\b\.?\s*([^\s()]*)\)?", re.I)
 
 
@@ -184,11 +225,16 @@ def _volume_issue(item: Mapping[str, Any], word: str) -> str:
     return f"{volume}({suppl})"
 
 
+_JOURNAL_TYPES = frozenset({"article-journal", "review", "review-book"})
+
+
 def ahead_of_print(item: Mapping[str, Any]) -> bool:
-    """An article published online and not yet in an issue: no volume, issue or pages, and
-    a date to the month at least (`available-date` or `issued`); an old article that only
-    lacks a volume (a year, or pages) is not."""
-    if field(item, "volume", "issue", "page"):
+    """A journal article published online and not yet in an issue: no volume, issue or
+    pages, and a date to the month at least (`available-date` or `issued`); an old article
+    that only lacks a volume (a year, or pages) is not, nor is a newspaper or magazine
+    article (dated to the day, in no volume)."""
+    if (text_of(item.get("type")) or "article-journal") not in _JOURNAL_TYPES \
+            or field(item, "volume", "issue", "page"):
         return False
     return len(date_numbers(item.get("available-date") or item.get("issued"))) >= 2
 
@@ -243,9 +289,11 @@ def _book(item: Mapping[str, Any], kind: str, title: str, names: NameRules, rule
     out.stop()
     out.word(edition(item, "ed."))
     out.stop()
-    volume = field(item, "volume")
-    if rules.book_volume and volume:
-        out.word(f"Vol {volume}.")
+    if kind == "chapter" or item.get("author"):
+        _secondary(item, kind, names, rules, out)
+    volume, series = field(item, "volume"), field(item, "collection-title")
+    if volume and not (rules.series and series):
+        out.word(f"{rules.book_volume} {volume}.")
     imprint = _imprint(item, rules.date(item.get("issued")), rules.place)
     if rules.pages_in_imprint:
         pages = rules.pages(page)
@@ -261,6 +309,25 @@ def _book(item: Mapping[str, Any], kind: str, title: str, names: NameRules, rule
         if page:
             out.word("p. " + rules.pages(page))
             out.stop()
+    if rules.series and series:
+        number = field(item, "volume", "collection-number")
+        out.word(f"({series}; vol. {number})" if number else f"({series})")
+        out.stop()
+
+
+def _secondary(item: Mapping[str, Any], kind: str, names: NameRules, rules: NlmRules,
+               out: Out) -> None:
+    """The translators (and, for an authored book, the editors) after the edition:
+    "Strachey J, editor; Strachey J, translator." (a chapter's editors come after "In:")."""
+    roles = (("translator", 1),) if kind == "chapter" else (("editor", 0), ("translator", 1))
+    parts = []
+    for key, word in roles:
+        who, count = names_of(item, key, names)
+        if who:
+            parts.append(who + rules.secondary_words[word])
+    if parts:
+        out.word("; ".join(parts))
+        out.stop()
 
 
 def _updated_cited(item: Mapping[str, Any]) -> str:
@@ -393,6 +460,13 @@ def title_case(title: str) -> str:
     return "".join(pieces)
 
 
+def book_title_case(title: str) -> str | Rich:
+    """A book's title in `title_case` (AMA 11th; Nature: "Book titles are italic with all
+    main words capitalized"), its CSL rich-text tags kept as tags and `nocase` spans as
+    written; rich text comes back as `Rich`."""
+    return recase(title, title_case) if title else title
+
+
 # MEDLINE's three-letter language codes (ISO 639-2/B) where they are not babel's
 _MEDLINE_LANGUAGES = {
     "eng": "en", "ger": "de", "deu": "de", "fre": "fr", "fra": "fr", "spa": "es",
@@ -453,23 +527,23 @@ _NLM_NAMES = NameRules(period="", space="", hyphen=False, sort_separator=" ",
 # more than six authors: the first six + ", et al."; "Changeux JP", "Gilstrap LC 3rd"
 VANCOUVER = Style("vancouver", layout, _NLM_NAMES, NlmRules(
     date=nlm_date, pages=nlm_pages, italic=PLAIN, editor_words=(", editor", ", editors"),
-    place=True, book_volume=False, pages_in_imprint=False,
+    place=True, book_volume="Vol.", pages_in_imprint=False,
     doi_space=True, link_stop=True, url_label="Available from:",
     other_kinds=_citing_medicine_other, suppl_word="Suppl",
     online_first=False, epub_note=True,
     book_title=_as_written, language=_nlm_language, language_after_title=False,
-    online_books=True))
+    secondary_words=(", editor", ", translator"), series=True, online_books=True))
 
 # more than six: the first three + ", et al."; "Sartre J-P", "Gilstrap LC III"
 AMA = Style("ama", layout, replace(_NLM_NAMES, hyphen=True, et_al_use_first=3,
                                    suffix_form="no-period"), NlmRules(
     date=year_of, pages=hyphen_pages, italic=ITALIC, editor_words=(", ed", ", eds"),
-    place=False, book_volume=True, pages_in_imprint=True,
+    place=False, book_volume="Vol", pages_in_imprint=True,
     doi_space=False, link_stop=False, url_label="",
     other_kinds=_ama_other, suppl_word="suppl",
     online_first=True, epub_note=False,
-    book_title=title_case, language=_ama_language, language_after_title=True,
-    online_books=False))
+    book_title=book_title_case, language=_ama_language, language_after_title=True,
+    secondary_words=(", ed", ", trans"), series=False, online_books=False))
 
 STYLES = (VANCOUVER, AMA)
 """This module's styles, in the order `cite.STYLES` lists them."""
