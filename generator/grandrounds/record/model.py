@@ -56,7 +56,30 @@ AbstractKey = Literal[
     "background", "introduction", "case_presentation", "investigations", "diagnosis",
     "differential_diagnosis", "treatment", "management", "outcome", "conclusions",
 ]
-HIDEABLE = ("diagnosis", "management", "outcome")
+SECTIONS = (
+    "introduction", "presentation", "patients", "timeline", "investigations", "diagnosis",
+    "management", "outcome", "discussion", "learning_points", "patient_perspective", "figures", "tables",
+)
+"""The case page's sections (record field names), in the page's usual order: what
+`teaching.hide` and `teaching.prompts` name, and (with "abstract") what a question may
+follow (`questions[].after`)."""
+Section = Literal[
+    "introduction", "presentation", "patients", "timeline", "investigations", "diagnosis",
+    "management", "outcome", "discussion", "learning_points", "patient_perspective", "figures", "tables",
+]
+QuestionPlace = Literal[
+    "abstract", "introduction", "presentation", "patients", "timeline", "investigations", "diagnosis",
+    "management", "outcome", "discussion", "learning_points", "patient_perspective", "figures", "tables",
+]
+HIDEABLE = SECTIONS
+ABSTRACT_SECTION = {
+    "introduction": "introduction", "case_presentation": "presentation",
+    "investigations": "investigations", "diagnosis": "diagnosis", "differential_diagnosis": "diagnosis",
+    "treatment": "management", "management": "management", "outcome": "outcome",
+    "conclusions": "discussion",
+}
+"""The section whose subject each structured-abstract part summarises: hiding the section
+hides that part of the abstract too (`background` summarises no one section and stays)."""
 
 RESERVED_IDS = frozenset({"index", "tags", "specialties", "search", "assets", "stylesheets",
                           "javascripts", "figures", "404", "sitemap", "schema", "bibliography", "cite",
@@ -246,7 +269,41 @@ class Consent(_Strict):
 
 
 class Teaching(_Strict):
-    hide: list[Literal["diagnosis", "management", "outcome"]] = []
+    hide: list[Section] = Field(default=[], description=(
+        "sections collapsed behind a prompt on the page (each opens on its own) and held back "
+        "for the handout's answer page; hiding a section hides the abstract's part of the same subject"))
+    prompts: dict[Section, str] = Field(default={}, description=(
+        'the prompt of a hidden section\'s reveal: {investigations: "Which tests would you order?"}'))
+    title: Optional[str] = Field(default=None, description=(
+        "a neutral title shown instead of `title` until the diagnosis is revealed (an unknown case)"))
+
+
+_QUESTION_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+
+
+class QuestionOption(_Strict):
+    text: Markdown
+    correct: bool = False
+    explanation: Optional[Markdown] = Field(default=None, description=(
+        "why this option is (or is not) the answer; shown once the reader has answered"))
+
+
+class Question(_Strict):
+    """A teaching question: one correct option is a single-best-answer question, several
+    make it "select all that apply"."""
+
+    id: Annotated[str, Field(pattern=_QUESTION_ID, max_length=64,
+                             description="unique in the record: letters, digits, '-' and '_'")]
+    after: Optional[QuestionPlace] = Field(default=None, description=(
+        "the section the question follows (default: before the first hidden section, else "
+        "after the last section)"))
+    stem: Markdown = Field(description='the lead-in: "What is the most likely diagnosis?"')
+    options: Annotated[list[QuestionOption], Field(min_length=2, max_length=8)]
+
+    @property
+    def multiple(self) -> bool:
+        """"Select all that apply": more than one correct option."""
+        return sum(o.correct for o in self.options) > 1
 
 
 class CheckOptions(_Strict):
@@ -352,6 +409,10 @@ class Case(_Strict):
     pubmed_ids: Optional[bool] = Field(
         default=None, description="vancouver: print each reference's PMID and PMCID as PubMed does "
                                   "(default: the site's pubmed_ids option, off)")
+    questions: list[Question] = Field(default=[], description=(
+        "teaching questions with options and explanations, each placed after a section"))
+    aliases: list[Annotated[str, Field(pattern=_ID.pattern)]] = Field(default=[], description=(
+        "former ids of this case: their URLs keep working (redirect pages)"))
     teaching: Teaching = Teaching()
     check: CheckOptions = CheckOptions()
 
@@ -437,6 +498,21 @@ class Case(_Strict):
             yield ("tables", i, "content"), table.content
         if self.consent and self.consent.statement:
             yield ("consent", "statement"), self.consent.statement
+        for i, question in enumerate(self.questions):
+            yield ("questions", i, "stem"), question.stem
+            for j, option in enumerate(question.options):
+                yield ("questions", i, "options", j, "text"), option.text
+                if option.explanation:
+                    yield ("questions", i, "options", j, "explanation"), option.explanation
+
+    def has_section(self, name: str) -> bool:
+        """Whether the page has the section `name` (of `SECTIONS`, or "abstract")."""
+        if name == "abstract":
+            return True
+        if name == "diagnosis":
+            dx = self.diagnosis
+            return bool(dx and (dx.final or dx.differential or dx.reasoning))
+        return bool(getattr(self, name))
 
     def reference_items(self) -> list[dict[str, Any]]:
         refs = self.references if isinstance(self.references, list) else []
@@ -559,6 +635,12 @@ def _problem_for(raw: RawRecord, error: dict[str, Any], shown: str) -> Problem:
         hint = ("write the date as YYYY, YYYY-MM or YYYY-MM-DD (quoted)" if pattern == _DATE.pattern
                 else _ID_HINT if pattern == _ID.pattern else f"it must match {pattern}")
         return Problem(shown, where.line, where.col, f"{name}: {_quote(value)} is not valid", hint)
+    if kind in ("too_short", "too_long"):
+        ctx = error.get("ctx", {})
+        count, bound = ctx.get("actual_length"), ctx.get("min_length" if kind == "too_short" else "max_length")
+        need = "at least" if kind == "too_short" else "at most"
+        return Problem(shown, where.line, where.col, f"{name} has {count} item{'s' if count != 1 else ''}; "
+                       f"it needs {need} {bound}", "add items" if kind == "too_short" else "remove items")
     if kind == "impossible_date":
         return Problem(shown, where.line, where.col, f"{name}: {_quote(value)} is not a date in the calendar",
                        "check the month and day")
@@ -628,10 +710,47 @@ def validate_record(raw: RawRecord) -> Case:
     except ValidationError as exc:
         errors = _pick(exc.errors(include_url=False), raw)
         problems += [_problem_for(raw, e, shown) for e in errors]
+    else:
+        problems += _question_problems(raw, case, shown) + _alias_problems(raw, case, shown)
     if problems:
         raise CaseErrors(sorted(problems, key=lambda p: (p.line, p.col)))
     case._source_path = str(raw.path)
     return case
+
+
+def _question_problems(raw: RawRecord, case: Case, shown: str) -> list[Problem]:
+    """Question ids unique in the record; `after` naming a section the page has."""
+    problems = []
+    seen: dict[str, int] = {}
+    for i, question in enumerate(case.questions):
+        if question.id in seen:
+            where = raw.where(("questions", i, "id"))
+            problems.append(Problem(shown, where.line, where.col,
+                                    f"question id '{question.id}' is already used by question {seen[question.id] + 1}",
+                                    "give each question its own `id`"))
+        seen.setdefault(question.id, i)
+        if question.after and not case.has_section(question.after):
+            where = raw.where(("questions", i, "after"))
+            present = [name for name in ("abstract", *SECTIONS) if case.has_section(name)]
+            problems.append(Problem(shown, where.line, where.col,
+                                    f"questions[{i}].after: this record has no '{question.after}' section",
+                                    "name one it has: " + ", ".join(present)))
+    return problems
+
+
+def _alias_problems(raw: RawRecord, case: Case, shown: str) -> list[Problem]:
+    """Each alias passes the case id rule (`case_id_problem`) and is not the case's own id."""
+    problems = []
+    slug = case.id or raw.path.stem
+    for i, alias in enumerate(case.aliases):
+        why = case_id_problem(alias)
+        if why is None and alias == slug:
+            why = f"'{alias}' is this case's own id"
+        if why:
+            where = raw.where(("aliases", i))
+            problems.append(Problem(shown, where.line, where.col, f"alias {why}",
+                                    "list only former ids of this case"))
+    return problems
 
 
 def _slug_problems(raw: RawRecord, shown: str) -> list[Problem]:
