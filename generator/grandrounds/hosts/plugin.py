@@ -78,8 +78,9 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(OVERRIDES))
         cases_dir = Path(self.config.cases_dir or config.docs_dir)
         options = site_options(self.config, config, serve=self.is_serve)
-        if self.engine is None or self.engine.library.cases_dir != cases_dir:
-            self.engine = SiteEngine(cases_dir, templates, options)
+        sessions = Path(self.config.sessions_dir)
+        if self.engine is None or (self.engine.library.cases_dir, self.engine.sessions_dir) != (cases_dir, sessions):
+            self.engine = SiteEngine(cases_dir, templates, options, sessions_dir=sessions)
         else:
             self.engine.configure(templates, options)
         return config
@@ -238,10 +239,11 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         return self._theme.reuse(config, env) if self.is_serve else env  # serve: skip recompiling the theme
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
-        """Watch the templates (and a cases folder outside docs_dir) so that they are
-        watched again after being deleted and restored (`livereload.FolderWatch`)."""
+        """Watch the templates, the sessions (and a cases folder outside docs_dir), again
+        after being deleted and restored, or made later (`livereload.FolderWatch`)."""
         assert self.engine is not None
         FolderWatch(server, Path(self.config.templates_dir)).start()
+        FolderWatch(server, Path(self.config.sessions_dir)).start()
         cases_dir = self.engine.library.cases_dir.resolve()
         if not cases_dir.is_relative_to(Path(config.docs_dir).resolve()):
             FolderWatch(server, cases_dir).start()

@@ -16,9 +16,10 @@ from ..site.render import RenderOptions
 
 
 class PluginConfig(base.Config):
-    # Where records and templates are (relative to mkdocs.yml); cases default to docs_dir
+    # Where records, templates and sessions are (relative to mkdocs.yml); cases default to docs_dir
     cases_dir = c.Optional(c.Dir(exists=False))
     templates_dir = c.Dir(exists=False, default="templates")
+    sessions_dir = c.Dir(exists=False, default="sessions")  # teaching sessions, sessions/*.yaml
 
     # What pages say
     style = c.Choice(cite.STYLES, default="nature")

@@ -34,9 +34,10 @@ from typing import Any, Callable, Hashable, Iterator, Mapping, TypeVar
 from ..errors import CaseErrors, Problem, display_path
 from ..record.library import Library, find_case_files
 from ..record.model import Case, error_page_slug
+from ..record.session import Session, cross_check, find_session_files, read_session
 from . import bibliography, feed, metadata, publish, related
-from .render import (BIBLIOGRAPHY_PAGE, LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT, Renderer,
-                     RenderOptions, Row, all_tags, case_features, page_url, listing_row)
+from .render import (BIBLIOGRAPHY_PAGE, LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT, SESSIONS_PAGE, Renderer,
+                     RenderOptions, Row, all_tags, case_features, listing_row, page_url, session_page_uri)
 from .view import public_view
 
 T = TypeVar("T")
@@ -198,8 +199,9 @@ class SiteEngine:
     """The site made from a cases folder, rebuilt incrementally by `build()`."""
 
     def __init__(self, cases_dir: Path, templates_dir: Path | None = None,
-                 options: RenderOptions = RenderOptions()) -> None:
+                 options: RenderOptions = RenderOptions(), sessions_dir: Path | None = None) -> None:
         self.library = Library(Path(cases_dir))
+        self.sessions_dir = sessions_dir
         self.memo = Memo()
         self._last: dict[str, Hashable] = {}  # path -> fingerprint, last build
         self._last_good: dict[Path, Case] = {}  # preview: a record's last valid version
@@ -244,6 +246,7 @@ class SiteEngine:
         self._related(shown, {r.id: r for r in rows}, outputs)
         self._downloads(shown, outputs)
         self._feed(shown, outputs)
+        self.sessions = self._sessions(shown, outputs, problems)
         self._assets(outputs)
         self._figures(shown, outputs)
         outputs = self._mark_changed(outputs)
@@ -389,6 +392,52 @@ class SiteEngine:
                                  lambda: self.renderer.related_html(case.slug, list(listed)))
             outputs[uri] = replace(page, slot=html)
 
+    # sessions -------------------------------------------------------------------
+
+    def _sessions(self, shown: list[Case], outputs: dict[str, Output], problems: list[Problem]) -> list[Session]:
+        """A page per teaching session (`sessions/<id>.md`) and the Sessions page, newest
+        first. A session file's problems, and its cross-checks against the library (an
+        unknown case id, a draft case in a published session), are problems at their line."""
+        sessions: list[Session] = []
+        for path in find_session_files(self.sessions_dir):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            read = self.memo.get("session", path, (stat.st_mtime_ns, stat.st_size), lambda p=path: _read_session(p))
+            if isinstance(read, list):
+                problems += read
+                continue
+            found = cross_check(read, self.library.cases)
+            problems += found
+            if not found and (read.status == "published" or self.options.include_drafts):
+                sessions.append(read)
+        if not sessions:
+            return []
+        sessions.sort(key=lambda s: (s.date, s.title.lower()), reverse=True)
+        by_id = {c.slug: c for c in shown}
+        for session in sessions:
+            cases = [by_id[i] for i in session.cases if i in by_id]
+            listed = tuple((c.slug, c.version) for c in cases)
+            uri = session_page_uri(session.id)
+            text = self.memo.get("session-page", session.id, (session, listed, self.generation),
+                                 lambda s=session, c=cases: self.renderer.session_page(
+                                     s, [(self._session_title(s, case, n), self._row(case))
+                                         for n, case in enumerate(c, 1)]))
+            outputs[uri] = Output(uri, "listing", text, title=session.title,
+                                  record=Path(session.source_path))
+        text = self.memo.get("sessions", "", (tuple(sessions), self.generation),
+                             lambda: self.renderer.sessions_page(sessions))
+        outputs[SESSIONS_PAGE] = Output(SESSIONS_PAGE, "listing", text, title="Sessions")
+        return sessions
+
+    def _session_title(self, session: Session, case: Case, number: int) -> str:
+        """The case's title on a session's page: in an unknown session its teaching title,
+        else "Case N"; otherwise what a reader sees first (`public_view`)."""
+        if session.unknown:
+            return getattr(case.teaching, "title", None) or f"Case {number}"
+        return public_view(case, self.options).title
+
     # downloads, feed, assets, figures --------------------------------------------
 
     def _downloads(self, shown: list[Case], outputs: dict[str, Output]) -> None:
@@ -439,6 +488,13 @@ def _no_cyclic_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _read_session(path: Path) -> Session | list[Problem]:
+    try:
+        return read_session(path)
+    except CaseErrors as exc:
+        return exc.problems
 
 
 def _front_title(markdown: str) -> str | None:

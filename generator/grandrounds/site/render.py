@@ -77,6 +77,8 @@ REVEAL_PROMPTS = {
 HOME_PAGE = "index.md"
 TAGS_PAGE = "tags.md"
 BIBLIOGRAPHY_PAGE = "bibliography.md"
+SESSIONS_PAGE = "sessions.md"
+SESSIONS_DIR = "sessions"
 CITE_DIR = "cite"
 EXPORT_FORMATS = (("ris", "RIS"), ("bibtex", "BibTeX"), ("csl-json", "CSL-JSON"))
 """Download formats of "Cite this summary" / "Cite the original": (refio name, label)."""
@@ -120,6 +122,10 @@ def relative_url(target: str, start: str) -> str:
     folder = start if start.endswith("/") else posixpath.dirname(start)
     depth = len([part for part in folder.split("/") if part not in ("", ".")])
     return "../" * depth + ("" if target == "./" else target) or "./"
+
+
+def session_page_uri(session_id: str) -> str:
+    return f"{SESSIONS_DIR}/{session_id}.md"
 
 
 def slugify(text: str) -> str:
@@ -526,6 +532,17 @@ class Renderer:
 
     def tags_page(self, rows: list[Row], slots: dict[str, str] | None = None) -> str:
         return self._listing_page("tags.md.j2", TAGS_PAGE, slots, tags=tag_index(rows))
+
+    def session_page(self, session: Any, cases: list[tuple[str, Row]]) -> str:
+        """A teaching session's page: its cases in order, each as (shown title, row)."""
+        booklet = f"{HANDOUTS_DIR}/{SESSIONS_DIR}/{session.id}.pdf" if self.options.handouts else None
+        return self._listing_page("session.md.j2", session_page_uri(session.id), None, session=session,
+                                  cases=cases, type_names=TYPE_NAMES, booklet=booklet)
+
+    def sessions_page(self, sessions: list[Any]) -> str:
+        """The Sessions page: every session, newest first."""
+        return self._listing_page("sessions.md.j2", SESSIONS_PAGE, None, sessions=sessions,
+                                  page_uri=session_page_uri)
 
     def related_html(self, slug: str, rows: list[Row]) -> str:
         """The related-cases section of the page of case `slug` (`related.html.j2`), with
