@@ -9,7 +9,9 @@ Owns every finding that is not a schema error:
 - **CARE completeness** (13 items) for `case-report` and `case-series` records.
 - **references**: duplicate ids and DOIs, malformed DOIs, no year, no title (warnings);
   uncited (information, DESIGN.md). Cited-but-undefined is a schema error from `library`.
-- **teaching**: a title that gives away a hidden final diagnosis.
+- **teaching**: a title that gives away a hidden final diagnosis; questions with no correct
+  option, duplicate options, an option without an explanation, a stem that gives away a
+  hidden section that comes after it.
 
 The rules run on the validated values (so a clean record costs no YAML work); only when a
 record has findings that need a place in it is its file parsed again, to put each finding
@@ -33,8 +35,9 @@ from ..errors import CaseErrors, Problem, display_path
 from ..limits import MAX_FINDINGS_PER_FIELD
 from .images import IMAGE_SUFFIXES, image_metadata, strip_metadata
 from ..record.load import load_record, read_text
-from ..site.markup import cited_keys, remote_images
-from ..record.model import Case
+from ..site.markup import cited_keys, markdown_to_text, remote_images
+from ..site.render import question_places, section_order
+from ..record.model import ABSTRACT_SECTION, Case
 from ..parallel import map_forked
 from ..values import printable
 from .privacy import FAMILY_OF, PATIENT_FIELDS, RULE_FAMILIES, Hit, patient_fields, privacy_hits
@@ -267,6 +270,97 @@ def _labels_revealing(case: Case, diagnosis_words: set[str]) -> list[_Pending]:
     return found
 
 
+def _question_findings(case: Case) -> list[_Pending]:
+    """A question must be answerable and teach: at least one correct option
+    (`teaching/no-correct-option`, an error: the page could not score it), no two options
+    alike (`teaching/duplicate-option`), an explanation for every option
+    (`teaching/no-explanation`), and a stem that does not give away a hidden section the
+    reader meets after it (`teaching/stem-reveals`)."""
+    found = []
+    for i, question in enumerate(case.questions):
+        if not any(o.correct for o in question.options):
+            found.append(_Pending(("questions", i, "options"), "error", "teaching/no-correct-option",
+                                  f"question '{question.id}' has no correct option",
+                                  "mark the right option(s) with `correct: true`"))
+        seen: dict[str, int] = {}
+        for j, option in enumerate(question.options):
+            words = " ".join(_words(markdown_to_text(option.text)))
+            if words in seen:
+                found.append(_Pending(("questions", i, "options", j, "text"), "warning",
+                                      "teaching/duplicate-option",
+                                      f"question '{question.id}': option {j + 1} is the same as option {seen[words] + 1}",
+                                      "make every option a different answer"))
+            seen.setdefault(words, j)
+            if not (option.explanation or "").strip():
+                found.append(_Pending(("questions", i, "options", j), "warning", "teaching/no-explanation",
+                                      f"question '{question.id}': option {j + 1} has no explanation",
+                                      "add `explanation:` saying why it is (or is not) the answer"))
+    return found + _stems_revealing(case)
+
+
+REVEALING_RUN = 4
+"""Words in a row that a stem may not share with a hidden section it comes before (when
+at least two of them are distinctive: over three letters, not a stop word)."""
+
+
+def _stems_revealing(case: Case) -> list[_Pending]:
+    hidden = set(case.teaching.hide)
+    if not hidden or not case.questions:
+        return []
+    places = question_places(case, hidden)
+    order = ["abstract", *section_order(case)]
+    texts = _hidden_texts(case, hidden)
+    found = []
+    for after, numbered in places.items():
+        later = [name for name in order[order.index(after) + 1:] if name in hidden and name in texts]
+        for _, question in numbered:
+            stem = _words(markdown_to_text(question.stem))
+            for name in later:
+                shared = _shared_run(stem, texts[name]) or (
+                    _names_diagnosis(stem, case) if name == "diagnosis" else None)
+                if shared:
+                    i = case.questions.index(question)
+                    found.append(_Pending(("questions", i, "stem"), "warning", "teaching/stem-reveals",
+                                          f"the stem of question '{question.id}' gives away the hidden "
+                                          f"{name.replace('_', ' ')} that follows it ('{shared}')",
+                                          "ask without naming it, or move the question after that section (`after:`)"))
+                    break
+    return found
+
+
+def _hidden_texts(case: Case, hidden: set[str]) -> dict[str, list[str]]:
+    """The words of each hidden section (its Markdown fields, table cells and the abstract
+    parts of its subject)."""
+    texts: dict[str, list[str]] = {}
+    for path, text in case.markdown_fields():
+        name = ABSTRACT_SECTION.get(path[1], "") if path[0] == "abstract" and len(path) > 1 else path[0]
+        if name in hidden:
+            texts.setdefault(name, []).extend(_words(markdown_to_text(text)) + ["|"])
+    for name, rows in (("investigations", case.investigations), ("management", case.management)):
+        if name in hidden:
+            for row in rows:
+                cells = [str(v) for v in row.model_dump().values() if isinstance(v, (str, int)) and v != ""]
+                texts.setdefault(name, []).extend(_words(" ".join(cells)) + ["|"])
+    return texts
+
+
+def _shared_run(stem: list[str], words: list[str]) -> str | None:
+    """A run of `REVEALING_RUN` words of `stem`, two of them distinctive, also in `words`."""
+    runs = {tuple(words[k:k + REVEALING_RUN]) for k in range(len(words) - REVEALING_RUN + 1)}
+    for k in range(len(stem) - REVEALING_RUN + 1):
+        run = tuple(stem[k:k + REVEALING_RUN])
+        if run in runs and sum(w not in _STOP and len(w) > 3 for w in run) >= 2:
+            return " ".join(run)
+    return None
+
+
+def _names_diagnosis(stem: list[str], case: Case) -> str | None:
+    """The hidden final diagnosis named in a stem: all its distinctive words."""
+    final = _words(re.sub(r"\[@[^\]]*\]|\([^)]*\)", " ", markdown_to_text(case.final_diagnosis)))
+    content = [w for w in final if w not in _STOP and len(w) > 2]
+    return " ".join(content) if content and set(content) <= set(stem) else None
+
+
 def _age_findings(case: Case, privacy: str) -> list[_Pending]:
     found = []
     people = [(("patient",), case.patient)] if case.patient else []
@@ -458,6 +552,7 @@ def check_case(case: Case, *, privacy: str = "warning", cases_dir: Optional[Path
     pending += _care_findings(case)
     pending += _reference_findings(case)
     pending += _teaching_findings(case)
+    pending += _question_findings(case)
     pending += _remote_image_findings(case, values)
     source = Path(case.source_path or "")
     pending += _exif_findings(case, cases_dir or source.parent, privacy)
