@@ -220,3 +220,24 @@ def test_memo_forgets_what_a_build_did_not_use():
     memo.sweep()  # "b" was not asked for since the last sweep
     assert len(memo) == 1
     assert memo.get("page", "b", 1, lambda: "B again") == "B again"
+
+
+def test_an_alias_is_a_redirect_to_the_case(project):
+    _edit(project / "cases" / "dah-sle-msc.yaml", "id: dah-sle-msc\n", "id: dah-sle-msc\naliases: [lupus-lung, old-id]\n")
+    build = build_site(project / "cases", project / "templates", OPTIONS)
+    assert not build.problems
+    page = build.outputs["lupus-lung/index.html"]
+    assert page.kind == "redirect"
+    assert 'content="0; url=../dah-sle-msc/"' in page.text and 'href="../dah-sle-msc/"' in page.text
+    flat = build_site(project / "cases", project / "templates",
+                      RenderOptions(site_title="Grand Rounds case library", directory_urls=False))
+    assert 'url=dah-sle-msc.html"' in flat.outputs["old-id.html"].text
+
+
+def test_an_alias_that_another_case_uses_is_an_error_at_its_line(project):
+    _edit(project / "cases" / "dah-sle-msc.yaml", "id: dah-sle-msc\n", "id: dah-sle-msc\naliases:\n  - anti-nmda-encephalitis\n")
+    build = build_site(project / "cases", project / "templates", OPTIONS)
+    assert [str(p) for p in build.problems] == [
+        f"{build.problems[0].path}:5:5: alias 'anti-nmda-encephalitis' is the URL of another case or page; "
+        "remove the alias, or rename the other case"]
+    assert build.outputs["anti-nmda-encephalitis.md"].kind == "case"

@@ -31,13 +31,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Hashable, Iterator, Mapping, TypeVar
 
+from markupsafe import Markup
+
 from ..errors import CaseErrors, Problem, display_path
 from ..record.library import Library, find_case_files
+from ..record.load import load_record
 from ..record.model import Case, error_page_slug
 from ..record.session import Session, cross_check, find_session_files, read_session
 from . import bibliography, feed, metadata, publish, related
 from .render import (BIBLIOGRAPHY_PAGE, LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT, SESSIONS_PAGE, Renderer,
-                     RenderOptions, Row, all_tags, case_features, listing_row, page_url, session_page_uri)
+                     RenderOptions, Row, all_tags, case_features, listing_row, page_url, relative_url,
+                     session_page_uri)
 from .view import public_view
 
 T = TypeVar("T")
@@ -245,6 +249,7 @@ class SiteEngine:
         self._bibliography(shown, outputs)
         self._related(shown, {r.id: r for r in rows}, outputs)
         self._downloads(shown, outputs)
+        self._redirects(shown, outputs, problems)
         self._feed(shown, outputs)
         self.sessions = self._sessions(shown, outputs, problems)
         self._assets(outputs)
@@ -448,6 +453,27 @@ class SiteEngine:
             for path, text in files.items():
                 outputs[path] = Output(path, "download", text, record=record)
 
+    def _redirects(self, shown: list[Case], outputs: dict[str, Output], problems: list[Problem]) -> None:
+        """A redirect page at the URL of each former id (`aliases:`), so old links and
+        bookmarks keep working after an id is renamed. An alias that another case or page
+        already uses is an error at its line."""
+        options = self.options
+        for case in shown:
+            for i, alias in enumerate(case.aliases):
+                url = page_url(f"{alias}.md", options.directory_urls)
+                path = url + "index.html" if url.endswith("/") else url
+                if f"{alias}.md" in outputs or path in outputs:
+                    record = Path(case.source_path or "")
+                    where = load_record(record).where(("aliases", i))
+                    problems.append(Problem(display_path(record), where.line, where.col,
+                                            f"alias '{alias}' is the URL of another case or page",
+                                            "remove the alias, or rename the other case"))
+                    continue
+                target = relative_url(page_url(f"{case.slug}.md", options.directory_urls), url)
+                html = self.memo.get("redirect", (case.slug, alias), (target, public_view(case, options).title),
+                                     lambda t=target, c=case: redirect_page(t, public_view(c, options).title))
+                outputs[path] = Output(path, "redirect", html, record=Path(case.source_path or ""))
+
     def _feed(self, shown: list[Case], outputs: dict[str, Output]) -> None:
         entries = feed.newest([c for c in shown if c.status == "published"])
         options = self.options
@@ -488,6 +514,17 @@ def _no_cyclic_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def redirect_page(target: str, title: str) -> str:
+    """A static page that sends the reader on to `target` (a relative URL), with a link
+    for browsers that do not follow the refresh, and asks search engines not to index it."""
+    return str(Markup(
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
+        '<meta name="robots" content="noindex">\n<link rel="canonical" href="{target}">\n'
+        '<meta http-equiv="refresh" content="0; url={target}">\n</head>\n'
+        '<body>\n<p>This case has moved: <a href="{target}">{title}</a>.</p>\n</body>\n</html>\n'
+    ).format(target=target, title=title))
 
 
 def _read_session(path: Path) -> Session | list[Problem]:
