@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from . import __version__, cite, outdir
-from .site import publish
 from .record import refio
 from .errors import CaseErrors, display_path
 from .fsio import atomic_write
@@ -109,33 +108,51 @@ def _plural(count: int, word: str) -> str:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from .hosts import export
+
     cases_dir, templates = _site_paths(args)
-    library, _ = _read_library([], cases_dir)
-    if library.problems:
-        for problem in library.problems:
-            print(problem, file=sys.stderr)
-        print("nothing written: fix the problems above first", file=sys.stderr)
-        return EXIT_PROBLEMS
-    if args.style not in cite.STYLES:
+    if args.style is not None and args.style not in cite.STYLES:
         print(f"grandrounds: unknown style '{args.style}'; choose from {', '.join(cite.STYLES)}",
               file=sys.stderr)
         return EXIT_USAGE
-    options = RenderOptions(style=args.style, site_title=args.title,
-                            disclaimer=args.disclaimer, include_drafts=args.drafts,
-                            directory_urls=not args.no_directory_urls, site_url=args.site_url)
-    site = build_site(cases_dir, templates, options)
-    pages = {o.path: o.filled() for o in site.outputs.values() if o.kind in ("case", "draft", "listing")}
-    downloads = {o.path: o.text for o in site.outputs.values() if o.kind == "download"}
-    out = Path(args.out)
+    config = Path(args.config) if args.config else (Path("mkdocs.yml") if args.engine and Path("mkdocs.yml").is_file() else None)
     try:
-        report = _write_tree(out, {**pages, **downloads}, library, cases_dir)
+        source = export.read_source(config)
+    except export.ConfigProblem as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_PROBLEMS
+    flags = {"style": args.style, "site_title": args.title, "disclaimer": args.disclaimer,
+             "site_url": args.site_url, "directory_urls": False if args.no_directory_urls else None}
+    options = export.render_options(source, flags, include_drafts=args.drafts, preview=args.watch)
+    if options.style not in cite.STYLES:
+        print(f"grandrounds: {display_path(config or '.')}:1:1: unknown style '{options.style}' in the "
+              f"grandrounds plugin's options; choose from {', '.join(cite.STYLES)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    out = Path(args.out)
+    if args.watch:
+        from .hosts import watch
+
+        return watch.run(watch.Target(out, args.engine, config, flags, args.drafts, cases_dir, templates))
+    site = build_site(cases_dir, templates, options)
+    if site.problems:
+        for problem in site.problems:
+            print(problem, file=sys.stderr)
+        print("nothing written: fix the problems above first", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        report = export.write(out, site, args.engine, source, options, cases_dir, templates)
     except outdir.OutputRefused as exc:
         return _refused(exc)
     except OSError as exc:
         return _write_failed(out, exc)
-    print(f"wrote {len(pages)} pages and {len(downloads)} citation files to {display_path(out)}"
+    pages = sum(o.is_page for o in site.outputs.values())
+    downloads = sum(o.kind == "download" for o in site.outputs.values())
+    what = f"a {args.engine} project" if args.engine else "the pages"
+    print(f"wrote {what} ({pages} pages, {downloads} citation files) to {display_path(out)}"
           f" ({_plural(report.written, 'file')} written, {report.unchanged} unchanged, "
           f"{report.removed} stale removed)", file=sys.stderr)
+    if args.engine:
+        print(f"build it: cd {display_path(out)} && {export.BUILD_COMMAND[args.engine]}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -215,21 +232,6 @@ def cmd_cite(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(refio.EXPORTS[args.format][1]([item]))
     return EXIT_OK
-
-
-def _write_tree(out: Path, pages: dict[str, str], library: Library, cases_dir: Path) -> outdir.Report:
-    """Write the pages and the figures they use into the output folder, under `outdir`'s
-    rules (its own files only; stale ones removed; `OutputRefused` before any write)."""
-    files: dict[str, outdir.Content] = {**pages, **_figure_files(library, pages, cases_dir)}
-    return outdir.write_output(out, files, "render", cases_dir, prune=True)
-
-
-def _figure_files(library: Library, pages: dict[str, str], cases_dir: Path) -> dict[str, Path]:
-    """The figures of the cases that have a page, by path in the output (as in the record,
-    normalised): those `publish.figure_files` lets out of the cases folder (inside it,
-    regular files, not private by name or by a link's target)."""
-    shown = [case for case in library.cases if f"{case.slug}.md" in pages]
-    return {relative: cases_dir / relative for relative in publish.figure_files(shown, cases_dir)}
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -483,10 +485,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help="remove EXIF/XMP metadata from the figures (pixels kept), then check")
     check.set_defaults(func=cmd_check)
 
-    render = sub.add_parser("render", parents=[site], help="write the pages as Markdown for any site generator")
+    render = sub.add_parser("render", parents=[site],
+                            help="write the pages as Markdown, or a project for MkDocs, ProperDocs or Zensical")
     render.add_argument("--out", default="rendered", metavar="DIR", help="output folder (default: rendered)")
-    render.add_argument("--style", default="nature", help=f"citation style ({', '.join(cite.STYLES)})")
-    render.add_argument("--title", default="Case library", help="the home page's title")
+    render.add_argument("--engine", choices=("mkdocs", "properdocs", "zensical"), default=None,
+                        help="write a project this site generator builds as it is (docs/, assets, its config); "
+                             "default: the pages, citation files and figures only")
+    render.add_argument("--config", default=None, metavar="FILE",
+                        help="the site's mkdocs.yml, for its settings and grandrounds options "
+                             "(default with --engine: ./mkdocs.yml if there is one)")
+    render.add_argument("--watch", action="store_true",
+                        help="keep running: re-render when a record, reference file, figure, template or the "
+                             "config changes, rewriting only files whose content changed (Ctrl-C stops)")
+    render.add_argument("--style", default=None,
+                        help=f"citation style ({', '.join(cite.STYLES)}; default: the config's, else nature)")
+    render.add_argument("--title", default=None, help="the home page's title (default: the config's site_name, "
+                                                      "else 'Case library')")
     render.add_argument("--disclaimer", default=None, help="text shown at the foot of each case")
     render.add_argument("--drafts", action="store_true", help="include records with status: draft")
     render.add_argument("--no-directory-urls", action="store_true",
