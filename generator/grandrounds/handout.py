@@ -9,7 +9,11 @@ Owns everything about the PDF handouts and booklets:
   (`render.case_references`);
 - the teaching variant: the sections teaching mode hides (`render.hidden_sections`: the
   record's `teaching.hide`, else the site's default; with `quiz`, all of `QUIZ_HIDES` when
-  nothing else is hidden) are left out of the first pages and printed on an answer page;
+  nothing else is hidden), with the abstract's parts of their subjects
+  (`render.hidden_abstract`), are left out of the first pages and printed on an answer page;
+- questions: each after the printed section nearest before the one it follows on the page
+  (`render.question_places`), its options lettered; its answer and explanations on the
+  answer page in the teaching variant, else right after it;
 - input checks: a missing or unreadable figure is a `file:line:col` problem of the record;
   a handout longer than `MAX_PAGES` (before its answer page) is a warning;
 - output: tagged PDF/UA-1 with title, authors and language, A4 or US Letter, written to a
@@ -48,7 +52,7 @@ from .record.library import confined_path
 from .limits import MAX_HANDOUT_PAGES
 from .record.load import load_record
 from .site.markup import markdown_to_text
-from .record.model import Case
+from .record.model import SECTIONS, Case
 from .parallel import imap_forked, worker_count
 from .site.render import (ABSTRACT_TITLES, INVESTIGATION_COLUMNS, LICENSES, MANAGEMENT_COLUMNS, TYPE_NAMES,
                      Renderer, RenderOptions, _filled_columns, case_references, cited_first, display_name,
@@ -113,13 +117,13 @@ class HandoutResult:
 
 
 def hidden_sections(case: Case, options: HandoutOptions) -> tuple[str, ...]:
-    """The sections held back for the answer page: the teaching rule of the site
-    (`render.hidden_sections`: the record's `teaching.hide`, else the site's default);
+    """The sections held back for the answer page, in page order: the teaching rule of the
+    site (`render.hidden_sections`: the record's `teaching.hide`, else the site's default);
     with `quiz` and nothing hidden by that rule, all of `QUIZ_HIDES`."""
     hidden = render.hidden_sections(case, options.teaching_hide)
     if not hidden and options.quiz:
         return QUIZ_HIDES
-    return tuple(name for name in QUIZ_HIDES if name in hidden)
+    return tuple(name for name in SECTIONS if name in hidden)
 
 
 @lru_cache(maxsize=8)
@@ -153,11 +157,41 @@ def _sections(case: Case, hidden: tuple[str, ...]) -> tuple[list[str], list[str]
     return opening, answers
 
 
+def _with_questions(case: Case, hidden: tuple[str, ...], opening: list[str],
+                    answers: list[str]) -> tuple[list[str], list[str]]:
+    """`opening` and `answers` with the questions ("question:N") and their answers
+    ("answer:N") put in: each question after the printed section nearest before (or at)
+    the one it follows on the page; its answer on the answer page when there is one,
+    else right after it."""
+    page = ["abstract", *render.section_order(case)]
+    rank = {name: page.index(name) for name in page}
+    rank["presentation"] = rank.get("presentation", 0)
+    printed = [name for name in opening if name in rank]
+    slots: dict[str, list[int]] = {}
+    for after, numbered in render.question_places(case, hidden).items():
+        before = [name for name in printed if rank[name] <= rank[after]]
+        anchor = max(before, key=lambda name: rank[name]) if before else (printed or [""])[0]
+        slots.setdefault(anchor, []).extend(number for number, _ in numbered)
+    quiz = bool(answers)
+    placed: list[str] = []
+    for name in opening:
+        placed.append(name)
+        for number in slots.pop(name, []):
+            placed += [f"question:{number}"] + ([] if quiz else [f"answer:{number}"])
+    for number in sorted(n for numbers in slots.values() for n in numbers):  # nothing printed to follow
+        placed += [f"question:{number}"] + ([] if quiz else [f"answer:{number}"])
+    if quiz:
+        answers = [f"answer:{n + 1}" for n in range(len(case.questions))] + answers
+    return placed, answers
+
+
 def _context(case: Case, options: HandoutOptions) -> dict[str, Any]:
     references, citations, source = case_references(case, options)
     hidden = hidden_sections(case, options)
-    opening, answers = _sections(case, hidden)
+    opening, answers = _with_questions(case, hidden, *_sections(case, hidden))
     abstract = {} if isinstance(case.abstract, str) else case.abstract
+    held = render.hidden_abstract(case, hidden)
+    numbered = {number: q for places in render.question_places(case, hidden).values() for number, q in places}
     license_name, license_url = LICENSES.get(case.license or "", (case.license, None))
     return dict(
         case=case,
@@ -165,8 +199,9 @@ def _context(case: Case, options: HandoutOptions) -> dict[str, Any]:
                                       ", ".join(display_name(s) for s in case.specialties),
                                       case.year) if x),
         authors_text=", ".join(a.name for a in case.authors),
-        abstract_shown={k: v for k, v in abstract.items() if k not in hidden},
-        abstract_hidden={k: v for k, v in abstract.items() if k in hidden},
+        abstract_shown={k: v for k, v in abstract.items() if k not in held},
+        abstract_hidden={k: v for k, v in abstract.items() if k in held},
+        questions=numbered, option_letter=render.option_letter,
         abstract_titles=ABSTRACT_TITLES,
         opening=opening, answers=answers,
         investigation_columns=_filled_columns(INVESTIGATION_COLUMNS, case.investigations),
@@ -218,7 +253,8 @@ def _plain_abstract(case: Case, options: HandoutOptions) -> str:
     hidden = hidden_sections(case, options)
     if isinstance(case.abstract, str):
         return "" if hidden else markdown_to_text(case.abstract)[:500]
-    return markdown_to_text(" ".join(v for k, v in case.abstract.items() if k not in hidden))[:500]
+    held = render.hidden_abstract(case, hidden)
+    return markdown_to_text(" ".join(v for k, v in case.abstract.items() if k not in held))[:500]
 
 
 # --------------------------------------------------------------------------- figures
