@@ -16,6 +16,7 @@ teaching case's built page (`present-question/`).
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -381,4 +382,87 @@ def test_present_mode_works_under_a_sub_path_without_leaving_the_site(site, chro
             context.close()
     assert any(r.endswith("/assets/present.js") for r in requests)
     assert not [r for r in requests if not r.startswith(base) and not r.startswith(("data:", "blob:"))]
+    assert not errors
+
+
+def test_the_bar_fits_a_phone_screen(chromium, base_url):
+    context = _new_context(chromium, base_url, viewport={"width": 360, "height": 740})
+    tab = context.new_page()
+    try:
+        start(tab)
+        press(tab, "ArrowRight", 2)
+        for name in ("Previous", "Next", "Exit"):
+            box = tab.get_by_role("button", name=name, exact=True).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 360, name
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 360
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------- Material's instant navigation
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def instant_url(tmp_path_factory, chromium):
+    """The site with `navigation.instant`. Material navigates instantly only to URLs of its
+    sitemap, whose port and path must be the served ones: so `site_url` names the port the
+    server is then started on."""
+    from conftest import build_project
+
+    port = _free_port()
+
+    def prepare(project: Path) -> None:
+        _prepare(project)
+        config = project / "mkdocs.yml"
+        text = config.read_text(encoding="utf-8")
+        assert "  features:\n" in text
+        config.write_text(text.replace("  features:\n", "  features:\n    - navigation.instant\n", 1)
+                          + f"site_url: http://127.0.0.1:{port}/\n", encoding="utf-8")
+
+    built = build_project(tmp_path_factory.mktemp("present-instant") / "project", prepare)
+    assert "navigation.instant" in (built / "index.html").read_text(encoding="utf-8")
+    with serve_directory(built, port=port) as url:
+        yield url
+
+
+def test_under_instant_navigation_pages_reached_by_a_link_present_and_anchors_still_work(chromium, instant_url):
+    context = _new_context(chromium, instant_url)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        tab.goto("")
+        tab.evaluate("window.grLoaded = true")  # survives instant navigation, not a page load
+        tab.locator(f"article a[href$='{TEACHING_CASE}/']").first.click()
+        tab.get_by_role("button", name="Present", exact=True).click()
+        tab.wait_for_selector(COUNTER)
+        assert tab.evaluate("window.grLoaded") is True
+        press(tab, "ArrowRight", 2)
+        # back to the previous page by the browser while presenting: the view goes with it
+        tab.go_back()
+        tab.wait_for_function("!document.querySelector('.gr-byline')")
+        assert tab.evaluate("window.grLoaded") is True
+        assert not tab.evaluate("document.documentElement.classList.contains('gr-presenting')")
+        assert tab.locator(".gr-present-bar").count() == 0
+        assert tab.get_by_role("button", name="Present").count() == 0
+        # and forward again: the URL still holds the step, so the case is presented there
+        tab.go_forward()
+        tab.wait_for_selector(COUNTER)
+        assert tab.evaluate("window.grLoaded") is True
+        assert counter(tab)[0] == 2 and tab.locator("article .gr-present").count() == 1
+        press(tab, "ArrowRight", 3)
+        tab.keyboard.press("Escape")
+        tab.wait_for_function("!document.documentElement.classList.contains('gr-presenting')")
+        # an anchor of the page still goes where it points
+        tab.locator("a.md-nav__link[href$='#timeline']").first.click()  # absolute after instant loading
+        tab.wait_for_function("location.hash === '#timeline'")
+        assert tab.locator("h2#timeline").evaluate("h => h.getBoundingClientRect().top") < 200
+    finally:
+        context.close()
     assert not errors

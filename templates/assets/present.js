@@ -163,7 +163,7 @@
     counter.setAttribute("role", "status");  // polite: read when the screen reader is idle
     var previous = button("Previous", "gr-present-previous", function () { go(state.index - 1); });
     var next = button("Next", "gr-present-next", function () { go(state.index + 1); });
-    var exitButton = button("Exit", "gr-present-exit", function () { exit(); });
+    var exitButton = button("Exit", "gr-present-exit", function () { exit(true); });
     exitButton.setAttribute("aria-keyshortcuts", "Escape");
     previous.setAttribute("aria-keyshortcuts", "ArrowLeft PageUp Shift+Space");
     next.setAttribute("aria-keyshortcuts", "ArrowRight PageDown Space");
@@ -225,7 +225,7 @@
     var to = null;
     if (key === "Escape") {
       event.preventDefault();
-      exit();
+      exit(true);
       return;
     } else if (key === "PageDown") {
       to = state.index + 1;
@@ -253,7 +253,7 @@
     if (document.fullscreenElement) {
       state.fullscreen = true;
     } else if (state.fullscreen) {
-      exit();  // the browser's own way out (Escape, F11) leaves the presentation too
+      exit(true);  // the browser's own way out (Escape, F11) leaves the presentation too
     }
   }
 
@@ -310,7 +310,9 @@
     }
   }
 
-  function exit() {
+  /* Leave the presentation; `toPage`: put the page back (URL, scroll, focus), which is
+     wrong only when instant navigation has already replaced it with another page. */
+  function exit(toPage) {
     if (!state) { return; }
     var previous = state;
     state = null;
@@ -325,13 +327,15 @@
     if (previous.tabindex === null) { article.removeAttribute("tabindex"); }
     else { article.setAttribute("tabindex", previous.tabindex); }
     document.documentElement.classList.remove("gr-presenting");
-    writeUrl(null);
-    restorePage(previous);
     if (document.fullscreenElement && document.exitFullscreen) {
       // the window changes size when full screen ends: put the scroll back after that too
-      document.exitFullscreen().then(function () { restorePage(previous); }, function () {});
+      document.exitFullscreen().then(function () { if (toPage) { restorePage(previous); } },
+        function () {});
     }
-    if (previous.button && previous.button.isConnected) { previous.button.focus({ preventScroll: true }); }
+    if (!toPage) { return; }
+    writeUrl(null);
+    restorePage(previous);
+    if (previous.button.isConnected) { previous.button.focus({ preventScroll: true }); }
   }
 
   // ------------------------------------------------------------------ set-up
@@ -343,7 +347,7 @@
   }
 
   function setUp() {
-    if (state && !state.article.isConnected) { exit(); }  // instant navigation left the page
+    if (state && !state.article.isConnected) { exit(false); }  // instant navigation left the page
     var article = caseArticle();
     if (!article || article.querySelector(":scope > .gr-present")) { return; }
     var presentButton = button("Present", "gr-present md-button", function () {
