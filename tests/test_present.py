@@ -7,10 +7,10 @@ tests step through the case with the keys a presenter uses, and read what the vi
 the counter, the URL and the text that is visible (Playwright's `inner_text`, which leaves
 out what CSS hides), never the script's own state.
 
-A question follows the DOM contract that templates/case.md.j2 writes for `questions`
-(`section.gr-question` with a fieldset of options and `details.gr-answer`); so that this
-module does not depend on which example case has questions, one is put into a copy of the
-teaching case's built page (`present-question/`).
+The questions are those of the example case that has them (found in the built site, so
+the module does not name it), as templates/case.md.j2 writes them: `section.gr-question`
+with a fieldset of options and `details.gr-answer`, which grandrounds.js hides until the
+reader answers.
 """
 
 from __future__ import annotations
@@ -26,59 +26,35 @@ from test_browser import (DESKTOP, TEACHING_CASE, _hide_teaching_sections, _new_
                           base_url, context, page)
 
 CASE_URL = f"{TEACHING_CASE}/"
-QUESTION_URL = "present-question/"
 COUNTER = ".gr-present-counter"
 VIEW = "article.md-content__inner"
 SUB_PATH = "/teaching/rounds/"
-
-QUESTION_HTML = """
-<section class="gr-question" id="question-q1" data-question="q1" data-search-exclude>
-<p class="gr-question-stem">Which test would you send next?</p>
-<fieldset><legend>Which test would you send next?</legend>
-<label><input type="radio" name="q1" value="0"> CSF antibody panel</label>
-<label><input type="radio" name="q1" value="1"> Repeat CT of the head</label>
-</fieldset>
-<details class="gr-answer"><summary>Answer</summary>
-<p>CSF antibody panel: antibodies to the NMDA receptor explain the picture.</p>
-</details>
-</section>
-"""
-
-
-def _prepare(project: Path) -> None:
-    """Teaching sections hidden, and the present assets listed in mkdocs.yml: the plugin adds
-    every `assets/*.css|js` itself once it lists them generically (it skips names already
-    listed), and until then this makes the test site load them."""
-    _hide_teaching_sections(project)
-    config = project / "mkdocs.yml"
-    config.write_text(config.read_text(encoding="utf-8")
-                      + "\nextra_css: [assets/present.css]\nextra_javascript: [assets/present.js]\n",
-                      encoding="utf-8")
-
-
-def _add_question_page(site: Path) -> None:
-    """`present-question/index.html`: the teaching case's page with a question after the
-    case presentation (the same folder depth, so its relative links still work)."""
-    html = (site / TEACHING_CASE / "index.html").read_text(encoding="utf-8")
-    marker = '<h2 id="timeline">'
-    assert marker in html, "the teaching case has no timeline section to put the question before"
-    (site / "present-question").mkdir()
-    (site / "present-question" / "index.html").write_text(
-        html.replace(marker, QUESTION_HTML + marker, 1), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     from conftest import build_project
 
-    built = build_project(tmp_path_factory.mktemp("present") / "project", _prepare)
-    _add_question_page(built)
+    built = build_project(tmp_path_factory.mktemp("present") / "project", _hide_teaching_sections)
+    page = (built / TEACHING_CASE / "index.html").read_text(encoding="utf-8")
+    # the plugin lists every assets/*.css and *.js of the templates: nothing to configure
+    assert 'href="../assets/present.css"' in page and 'src="../assets/present.js"' in page
     return built
 
 
 @pytest.fixture(scope="module")
 def case_doc(site: Path):
     return parse_html((site / TEACHING_CASE / "index.html").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def question_case(site: Path) -> tuple[str, list]:
+    """(URL, the page's questions as parsed nodes) of the first example case with questions."""
+    for path in sorted(site.glob("*/index.html")):
+        questions = parse_html(path.read_text(encoding="utf-8")).find_all("section", cls="gr-question")
+        if questions:
+            return f"{path.parent.name}/", questions
+    pytest.fail("no example case has questions (issue 13 asks for one)")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -119,6 +95,19 @@ def start(page, url: str = CASE_URL) -> None:
     page.goto(url)
     page.get_by_role("button", name="Present", exact=True).click()
     page.wait_for_selector(COUNTER)
+
+
+def reveal_headings(article) -> dict[str, str]:
+    """Each hidden section's key (`data-section`) -> the id of the heading it sits under."""
+    found, heading = {}, None
+    for node in article.children:
+        if isinstance(node, str):
+            continue
+        if node.tag in ("h2", "h3"):
+            heading = node.get("id")
+        if node.tag == "details" and "gr-reveal" in node.classes:
+            found[node.get("data-section")] = heading
+    return found
 
 
 def open_reveals(page) -> dict[str, bool]:
@@ -211,11 +200,10 @@ def test_every_section_comes_in_page_order_and_each_hidden_one_opens_as_its_own_
     assert "Learning points" in next(s["text"] for s in steps if "learning-points" in s["headings"])
 
     # each hidden section: a step with its prompt closed, the next the same page opened
-    hidden = [d.get("data-section") for d in article.find_all("details", cls="gr-reveal")]
+    hidden = reveal_headings(article)
     assert {"diagnosis", "management", "abstract-diagnosis"} <= set(hidden)
-    for key in hidden:
-        # the section's heading (h2, or h3 for an abstract part) has the key as its id
-        closed = [i for i, s in enumerate(steps) if key in s["headings"] and not s["open"][key]]
+    for key, heading in hidden.items():
+        closed = [i for i, s in enumerate(steps) if heading in s["headings"] and not s["open"][key]]
         assert len(closed) == 1, key
         now, after = steps[closed[0]], steps[closed[0] + 1]
         assert after["headings"] == now["headings"] and after["open"][key], key
@@ -321,25 +309,44 @@ def test_a_step_past_the_end_shows_the_last(page):
 # --------------------------------------------------------------------------- questions, print, sub-path
 
 
-def test_a_question_is_its_own_step_and_its_answer_the_next(page):
-    start(page, QUESTION_URL)
+def test_each_question_is_its_own_step_and_its_answer_the_next(page, question_case):
+    url, questions = question_case
+    start(page, url)
     steps = walk(page)
-    asked = next(i for i, s in enumerate(steps) if "Which test would you send next?" in s["text"])
-    assert "presentation" not in steps[asked]["headings"]  # split from its section
-    assert "antibodies to the NMDA receptor explain" not in steps[asked]["text"]
-    assert "Repeat CT of the head" in steps[asked]["text"]
-    assert "antibodies to the NMDA receptor explain" in steps[asked + 1]["text"]
-    assert "presentation" in steps[asked - 1]["headings"]
-    assert "timeline" in steps[asked + 2]["headings"]
-    # the options are real controls in the view: arrow keys move between them, not the steps
-    press(page, "Home", 1)
-    for n in range(2, asked + 2):
-        press(page, "ArrowRight", n)
-    page.get_by_label("CSF antibody panel").check()
-    page.keyboard.press("ArrowDown")
-    assert page.get_by_label("Repeat CT of the head").is_checked()
-    assert counter(page)[0] == asked + 1
-    press(page, "PageDown", asked + 2)
+    for question in questions:
+        title = question.find("h3").get("id")
+        stem = question.find("legend").squashed()
+        explanations = question.find("ul", cls="gr-explanations").squashed()
+        asked = [i for i, s in enumerate(steps) if title in s["headings"]]
+        assert len(asked) == 2, title  # the question, then the same with its answer
+        first, second = steps[asked[0]], steps[asked[1]]
+        assert asked[1] == asked[0] + 1
+        assert stem in first["text"] and explanations not in first["text"]
+        assert stem in second["text"] and explanations in second["text"]
+        assert first["headings"] == [title]  # a step of its own, split from its section
+        assert title not in steps[asked[0] - 1]["headings"] and title not in steps[asked[1] + 1]["headings"]
+
+
+def test_a_question_can_be_answered_in_the_view_and_its_keys_stay_its_own(page, question_case):
+    url, questions = question_case
+    single = next(q for q in questions if q.get("data-kind") == "single")
+    title = single.find("h3").get("id")
+    start(page, url)
+    steps = walk(page)
+    asked = next(i for i, s in enumerate(steps) if title in s["headings"]) + 1
+    page.goto(f"{url}?present={asked}")
+    page.wait_for_selector(COUNTER)
+    assert counter(page)[0] == asked
+    section = page.locator(f"section.gr-question[data-question='{single.get('data-question')}']")
+    radios = section.locator("input[type=radio]")
+    radios.first.check()
+    page.keyboard.press("ArrowDown")  # moves the choice, as in any radio group
+    assert radios.nth(1).is_checked()
+    page.keyboard.press("Space")  # on a form field: its own, not the next step
+    assert counter(page)[0] == asked
+    section.get_by_role("button", name="Check").click()
+    assert section.locator(".gr-feedback").inner_text().strip()
+    press(page, "PageDown", asked + 1)
 
 
 def test_printing_while_presenting_prints_the_whole_page(page, case_doc):
@@ -418,7 +425,7 @@ def instant_url(tmp_path_factory, chromium):
     port = _free_port()
 
     def prepare(project: Path) -> None:
-        _prepare(project)
+        _hide_teaching_sections(project)
         config = project / "mkdocs.yml"
         text = config.read_text(encoding="utf-8")
         assert "  features:\n" in text

@@ -10,8 +10,8 @@
    ids, links and the question scripts keep working) and hides the rest with CSS.
 
    Steps, in page order: the title and byline; then each section (an `h2` and what follows
-   it; one step per `h3` subsection, as in a structured abstract, with the section's
-   heading on each), except the citation and CARE sections, related cases, the disclaimer
+   it; one step per `h3` subsection, as in a structured abstract, and per figure, with
+   the section's heading on each), except the citation and CARE sections, related cases, the disclaimer
    and the tag chips. A
    question (`section.gr-question`) is a step of its own, split from its section. A step
    with reveals (`details.gr-reveal` of a hidden section, `details.gr-answer` of a
@@ -91,15 +91,16 @@
     return found;
   }
 
-  /* A section's pages: one per h3 subsection (the section's heading on each, so a
-     structured abstract is shown part by part), else the section whole. */
+  /* A section's pages, each with the section's heading: one per h3 subsection (a
+     structured abstract part by part) and one per figure, so each is shown large. */
   function pages(section) {
     var heading = section.nodes[0] && section.nodes[0].tagName === "H2" ? [section.nodes[0]] : [];
     var found = [heading.slice()];
     section.nodes.slice(heading.length).forEach(function (node) {
-      if (node.tagName === "H3" && found[found.length - 1].length > heading.length) {
-        found.push(heading.slice());
-      }
+      var page = found[found.length - 1];
+      var starts = node.tagName === "H3" ||
+        (node.tagName === "FIGURE" && page.some(function (n) { return n.tagName === "FIGURE"; }));
+      if (starts && page.length > heading.length) { found.push(heading.slice()); }
       found[found.length - 1].push(node);
     });
     return found;
