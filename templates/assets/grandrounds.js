@@ -144,6 +144,20 @@
 
     function option(input) { return input.closest(".gr-option"); }
 
+    /* The result of one option, in words inside its label (not by colour alone). */
+    function mark(input, result) {
+      var item = option(input);
+      var label = item.querySelector("label");
+      var words = item.querySelector(".gr-result");
+      if (!words && result && label) {
+        words = document.createElement("span");
+        words.className = "gr-result";
+        label.appendChild(words);
+      }
+      if (result) { item.setAttribute("data-result", result); } else { item.removeAttribute("data-result"); }
+      if (words) { words.textContent = result === "correct" ? " ✓ correct" : result === "wrong" ? " ✗ incorrect" : ""; }
+    }
+
     function answerIt() {
       var chosen = inputs.filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
       if (!chosen.length) {
@@ -154,8 +168,7 @@
       inputs.forEach(function (input) {
         var isCorrect = correct.indexOf(input.value) >= 0;
         if (input.checked === isCorrect) { right += 1; }
-        var item = option(input);
-        item.setAttribute("data-result", isCorrect ? "correct" : input.checked ? "wrong" : "");
+        mark(input, isCorrect ? "correct" : input.checked ? "wrong" : "");
         input.disabled = true;
       });
       var all = right === inputs.length;
@@ -179,7 +192,7 @@
       inputs.forEach(function (input) {
         input.checked = false;
         input.disabled = false;
-        option(input).removeAttribute("data-result");
+        mark(input, "");
       });
       section.removeAttribute("data-answered");
       feedback.textContent = "";
