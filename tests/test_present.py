@@ -473,3 +473,43 @@ def test_under_instant_navigation_pages_reached_by_a_link_present_and_anchors_st
     finally:
         context.close()
     assert not errors
+
+
+# --------------------------------------------------------------------------- accessibility, measured
+
+
+def _axe():
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        pytest.fail("the accessibility tests need the Python package axe-playwright-python "
+                    "(axe-core for Playwright): pip install -e '.[test]'", pytrace=False)
+    return Axe()
+
+
+def test_present_mode_has_no_serious_or_critical_axe_violations(page, question_case):
+    """axe-core (WCAG 2.1 AA rules among them) on the view at every kind of step: the title,
+    a section, a hidden section closed and opened, a question and its answer, a figure."""
+    axe = _axe()
+    url, _ = question_case
+    start(page, url)
+    steps = walk(page)
+    kinds = {
+        "title": 0,
+        "closed reveal": next(i for i, s in enumerate(steps) if s["open"] and not all(s["open"].values())
+                              and i + 1 < len(steps) and steps[i + 1]["headings"] == s["headings"]),
+        "question": next(i for i, s in enumerate(steps) if any(h.startswith("question-") for h in s["headings"])),
+        "figure": next(i for i, s in enumerate(steps) if "figures" in s["headings"]),
+    }
+    kinds["opened reveal"] = kinds["closed reveal"] + 1
+    kinds["answer"] = kinds["question"] + 1
+    found = {}
+    for kind, index in kinds.items():
+        page.goto(f"{url}?present={index + 1}")
+        page.wait_for_selector(COUNTER)
+        violations = axe.run(page).response["violations"]
+        bad = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+               for v in violations if v["impact"] in ("serious", "critical")]
+        if bad:
+            found[kind] = bad
+    assert not found

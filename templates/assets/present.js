@@ -155,9 +155,8 @@
   }
 
   function makeBar() {
-    var bar = document.createElement("div");
+    var bar = document.createElement("nav");  // a landmark: moving through the steps
     bar.className = "gr-present-bar";
-    bar.setAttribute("role", "group");
     bar.setAttribute("aria-label", "Presentation");
     var counter = document.createElement("p");
     counter.className = "gr-present-counter";
