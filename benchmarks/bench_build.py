@@ -4,8 +4,9 @@
     python benchmarks/bench_build.py --sizes 100       # quicker
     python benchmarks/bench_build.py --no-serve        # skip the browser measurements
 
-For each N it generates N synthetic cases (12 specialties, tags, a structured abstract,
-investigations, management and the 24 seed references each) into a temporary site, then:
+For each N it generates N synthetic cases (see "Synthetic cases": a 24,000-word vocabulary,
+30 specialties and 400 tags spread as a real library's, figures, 24 distinct references a
+case) into a temporary site, then:
 
 (a) times the library per case: load, validate, cite, render (ms a case);
 (b) times `mkdocs build` of the YAML records with the grandrounds plugin;
@@ -47,7 +48,6 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_REFERENCES = ROOT / "tests" / "fixtures" / "seed-references.csl.json"
 
 TARGET_LIBRARY_MS = 2.0  # load + validate + render, per case
 TARGET_BUILD_RATIO = 1.3  # plugin build / plain build at N=1000
@@ -63,23 +63,77 @@ def log(message: str) -> None:
 
 
 # Synthetic cases -----------------------------------------------------------------
+#
+# Records that look like a real library's to every stage that cares how text is spread:
+# prose drawn from a vocabulary of 24,000 words with Zipf frequencies (a few words everywhere,
+# most rare: what a search index and its chunks see), about 30 specialties and 400 tags
+# spread the same way, diagnoses from ~3,600 names, 0-3 figures a case (small PNG files), and
+# 24 distinct references a case: about a third from a pool of 2,000 well-known papers cited
+# across the library (a landmark review by ~1 case in 8), the rest nearly unique, so the
+# bibliography grows with the library as a real one does. Everything follows from the case
+# number: case i is the same record at any N.
 
-SPECIALTIES = ["cardiology", "dermatology", "endocrinology", "gastroenterology",
-               "geriatric medicine", "haematology", "infectious diseases", "nephrology",
-               "neurology", "paediatrics", "respiratory medicine", "rheumatology"]
-TAGS = ["fever", "rash", "anaemia", "hyponatraemia", "vasculitis", "autoimmunity", "sepsis",
-        "drug reaction", "rare disease", "imaging", "biopsy", "chest pain", "dyspnoea",
-        "weight loss", "fatigue", "seizure", "confusion", "acute kidney injury", "heart failure",
-        "pregnancy", "older adults", "children", "adolescents", "immunosuppression", "oncology",
-        "genetics", "intensive care", "emergency", "primary care", "fictional teaching case"]
-CONDITIONS = ["lupus nephritis", "Kawasaki disease", "sarcoidosis", "thyroid storm",
-              "myasthenic crisis", "Addisonian crisis", "infective endocarditis",
-              "haemophagocytic lymphohistiocytosis", "Guillain-Barre syndrome",
-              "pulmonary embolism", "diabetic ketoacidosis", "giant cell arteritis",
-              "Whipple disease", "Stevens-Johnson syndrome", "autoimmune hepatitis",
-              "IgA vasculitis", "tuberculous meningitis", "Takotsubo cardiomyopathy"]
+VOCABULARY_SIZE = 24_000
+CLASSIC_REFERENCES = 2_000
+CLASSIC_SHARE = 0.3  # of a case's 24 references
+REFERENCES_PER_CASE = 24
+
+_ONSETS = ["b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "ch",
+           "cl", "cr", "dr", "fl", "gr", "ph", "pl", "pr", "qu", "sc", "sh", "sp", "st", "th", "tr"]
+_NUCLEI = ["a", "e", "i", "o", "u", "ae", "ai", "ea", "ia", "io", "ou", "y"]
+_CODAS = ["", "", "", "l", "m", "n", "r", "s", "t", "x", "nd", "nt", "rm", "st", "ct", "ph", "sis", "tic"]
+
+
+def _make_vocabulary(size: int) -> list[str]:
+    """`size` distinct pronounceable words (2-4 syllables), the same list on every run."""
+    rng = random.Random("vocabulary")
+    words: dict[str, None] = {}
+    while len(words) < size:
+        word = "".join(rng.choice(_ONSETS) + rng.choice(_NUCLEI) for _ in range(rng.randint(1, 3)))
+        words[word + rng.choice(_CODAS)] = None
+    return list(words)
+
+
+def _zipf_cumulative(size: int, offset: float = 1.0, exponent: float = 1.0) -> list[float]:
+    """Cumulative weights of ranks 0..size-1 under Zipf-Mandelbrot: 1 / (rank + offset)^s."""
+    total, cumulative = 0.0, []
+    for rank in range(size):
+        total += 1.0 / (rank + offset) ** exponent
+        cumulative.append(total)
+    return cumulative
+
+
+VOCABULARY = _make_vocabulary(VOCABULARY_SIZE)
+_VOCABULARY_CUM = _zipf_cumulative(VOCABULARY_SIZE, offset=2.7)
+SPECIALTIES = ["internal medicine", "cardiology", "infectious diseases", "neurology", "paediatrics",
+               "respiratory medicine", "gastroenterology", "rheumatology", "nephrology", "haematology",
+               "endocrinology", "dermatology", "geriatric medicine", "oncology", "emergency medicine",
+               "intensive care", "psychiatry", "obstetrics", "general surgery", "orthopaedics",
+               "ophthalmology", "otolaryngology", "urology", "radiology", "pathology", "immunology",
+               "clinical genetics", "toxicology", "palliative care", "tropical medicine"]
+_SPECIALTY_CUM = _zipf_cumulative(len(SPECIALTIES), offset=2.0)
+_TAG_WORDS = ["fever", "rash", "anaemia", "hyponatraemia", "vasculitis", "autoimmunity", "sepsis",
+              "drug reaction", "rare disease", "imaging", "biopsy", "chest pain", "dyspnoea",
+              "weight loss", "fatigue", "seizure", "confusion", "acute kidney injury", "heart failure",
+              "pregnancy", "older adults", "children", "adolescents", "immunosuppression",
+              "genetics", "emergency", "primary care", "fictional teaching case"]
+TAGS = _TAG_WORDS + [f"{a} {b}" for a, b in zip(VOCABULARY[500:872], VOCABULARY[2000:2372])]
+_TAG_CUM = _zipf_cumulative(len(TAGS), offset=3.0)
+_QUALIFIERS = ["acute", "chronic", "necrotising", "granulomatous", "autoimmune", "idiopathic",
+               "familial", "drug-induced", "postinfectious", "paraneoplastic", "congenital", "recurrent"]
+_ORGANS = ["renal", "hepatic", "pulmonary", "cardiac", "cerebral", "cutaneous", "pancreatic", "splenic",
+           "thyroid", "adrenal", "retinal", "spinal", "biliary", "colonic", "gastric", "ovarian",
+           "prostatic", "vascular", "lymphatic", "marrow"]
+_PROCESSES = ["vasculitis", "abscess", "infarction", "fibrosis", "haemorrhage", "lymphoma", "sarcoidosis",
+              "amyloidosis", "thrombosis", "tuberculosis", "carcinoma", "cyst", "stenosis", "aneurysm",
+              "dysplasia"]
+CONDITIONS = [f"{q} {o} {p}" for q in _QUALIFIERS for o in _ORGANS for p in _PROCESSES]
+_CONDITION_CUM = _zipf_cumulative(len(CONDITIONS), offset=10.0)
+_CLASSIC_CUM = _zipf_cumulative(CLASSIC_REFERENCES, offset=10.0)
+SURNAMES = [w.capitalize() for w in VOCABULARY[5000:6500]]
+JOURNALS = [f"{a.capitalize()} {b.capitalize()} Journal" for a, b in zip(VOCABULARY[7000:7120], VOCABULARY[8000:8120])]
 PRESENTATIONS = ["an unusual presentation of", "a missed diagnosis of", "recurrent",
-                 "a diagnostic challenge:", "late-onset", "drug-induced", "atypical",
+                 "a diagnostic challenge:", "late-onset", "atypical",
                  "a rapidly progressive course of", "an overlooked cause:"]
 SENTENCES = [
     "The patient presented with {d} days of fever, malaise and progressive breathlessness.",
@@ -91,7 +145,6 @@ SENTENCES = [
     "Treatment with intravenous methylprednisolone led to rapid clinical improvement.",
     "At follow-up after {m} months the patient remained well without relapse.",
     "This case shows the value of **early tissue diagnosis** when the picture is *atypical*.",
-    "Clinicians should consider this diagnosis in any patient with unexplained fever and rash.",
     "Renal function deteriorated (creatinine {k} umol/L) before stabilising on treatment.",
     "The family history was unremarkable and there was no recent travel.",
 ]
@@ -106,33 +159,92 @@ TREATMENTS = [("Methylprednisolone", "intravenous", "1 g", "once daily", "3 days
               ("Rituximab", "intravenous", "1 g", "two doses 2 weeks apart", "2 weeks")]
 
 
+def _words(rng: random.Random, k: int) -> list[str]:
+    return rng.choices(VOCABULARY, cum_weights=_VOCABULARY_CUM, k=k)
+
+
+def _sentence(rng: random.Random) -> str:
+    if rng.random() < 0.3:
+        return rng.choice(SENTENCES).format(d=rng.randint(2, 30), c=rng.randint(20, 300),
+                                            h=rng.randint(70, 150), m=rng.randint(1, 24), k=rng.randint(60, 600))
+    words = _words(rng, rng.randint(8, 22))
+    return " ".join(words).capitalize() + "."
+
+
 def _prose(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(SENTENCES).format(d=rng.randint(2, 30), c=rng.randint(20, 300),
-                                                   h=rng.randint(70, 150), m=rng.randint(1, 24),
-                                                   k=rng.randint(60, 600))
-                    for _ in range(n))
+    return " ".join(_sentence(rng) for _ in range(n))
 
 
-def synthetic_case(i: int, references: list[dict[str, Any]]) -> dict[str, Any]:
+def synthetic_reference(k: int) -> dict[str, Any]:
+    """Reference number k of the synthetic literature (CSL-JSON), the same at every call."""
+    rng = random.Random(f"reference-{k}")
+    return {
+        "id": f"r{k}",
+        "type": "article-journal",
+        "author": [{"family": rng.choice(SURNAMES), "given": f"{chr(65 + rng.randrange(26))}. {chr(65 + rng.randrange(26))}."}
+                   for _ in range(rng.randint(1, 6))],
+        "title": " ".join(_words(rng, rng.randint(6, 14))).capitalize(),
+        "container-title": rng.choice(JOURNALS),
+        "volume": str(rng.randint(1, 180)),
+        "issue": str(rng.randint(1, 12)),
+        "page": f"{(p := rng.randint(1, 2000))}–{p + rng.randint(2, 15)}",
+        "issued": {"date-parts": [[rng.randint(1975, 2025)]]},
+        "DOI": f"10.5555/synthetic.{k}",
+    }
+
+
+def _reference_numbers(rng: random.Random) -> list[int]:
+    """24 distinct reference numbers: classics (0..1,999, Zipf) and the long tail (above)."""
+    chosen: dict[int, None] = {}
+    while len(chosen) < REFERENCES_PER_CASE:
+        if rng.random() < CLASSIC_SHARE:
+            chosen[rng.choices(range(CLASSIC_REFERENCES), cum_weights=_CLASSIC_CUM)[0]] = None
+        else:
+            chosen[rng.randrange(CLASSIC_REFERENCES, 10**8)] = None
+    return list(chosen)
+
+
+def _figure_png(seed: str) -> bytes:
+    """A PNG of about 20 KB (a band of noise, as a photograph's grain, and shapes on a grey
+    field), different for every seed."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("L", (240, 180), rng.randint(20, 80))
+    image.paste(Image.frombytes("L", (240, 80), rng.randbytes(240 * 80)), (0, 100))
+    draw = ImageDraw.Draw(image)
+    for _ in range(rng.randint(3, 8)):
+        x, y = rng.randint(0, 200), rng.randint(0, 140)
+        draw.ellipse((x, y, x + rng.randint(10, 60), y + rng.randint(10, 60)), fill=rng.randint(90, 250))
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def synthetic_case(i: int, references: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Case number i as record data. `references` replaces the 24 drawn from the synthetic
+    literature (the old generator cited the seed references in every case). Figures are
+    named `figures/case-<i>-<n>.png`; `generate_site` writes them."""
     rng = random.Random(i)
     age, sex = rng.randint(1, 95), rng.choice(["female", "male"])
-    condition = rng.choice(CONDITIONS)
-    specialties = [SPECIALTIES[i % len(SPECIALTIES)]]
-    if rng.random() < 0.5:
-        specialties.append(SPECIALTIES[(i * 7 + 3) % len(SPECIALTIES)])
-    specialties = list(dict.fromkeys(specialties))
-    return {
+    condition = rng.choices(CONDITIONS, cum_weights=_CONDITION_CUM)[0]
+    specialties = list(dict.fromkeys(rng.choices(SPECIALTIES, cum_weights=_SPECIALTY_CUM, k=rng.choice([1, 1, 2, 2, 3]))))
+    tags = list(dict.fromkeys(rng.choices(TAGS, cum_weights=_TAG_CUM, k=rng.randint(3, 6))))
+    figures = [{"id": f"fig{n}", "label": f"Figure {n}", "file": f"figures/case-{i:04d}-{n}.png",
+                "caption": _prose(rng, 1), "alt": " ".join(_words(rng, 8)).capitalize() + "."}
+               for n in range(1, rng.choice([0, 1, 1, 1, 2, 2, 3]) + 1)]
+    record = {
         "schema_version": 1,
         "title": f"Case {i}: {rng.choice(PRESENTATIONS)} {condition} in a {age}-year-old {'woman' if sex == 'female' else 'man'}",
         "type": rng.choice(["case-report", "case-study"]),
         "status": "published",
         "date": f"{rng.randint(2005, 2025)}-{rng.randint(1, 12):02d}",
-        "authors": [{"name": f"Author{j}, {chr(65 + (i + j) % 26)}.",
+        "authors": [{"name": f"{rng.choice(SURNAMES)}, {chr(65 + (i + j) % 26)}.",
                      "affiliation": "Department of Medicine, Example Teaching Hospital",
-                     "corresponding": j == 0} for j in range(3)],
+                     "corresponding": j == 0} for j in range(rng.randint(1, 5))],
         "specialties": specialties,
-        "tags": rng.sample(TAGS, rng.randint(3, 5)),
-        "keywords": [condition, "case report", rng.choice(TAGS)],
+        "tags": tags,
+        "keywords": [condition, "case report", *_words(rng, 2)],
         "patient": {"age": age, "sex": sex},
         "abstract": {"background": _prose(rng, 2), "investigations": _prose(rng, 2),
                      "diagnosis": _prose(rng, 1), "management": _prose(rng, 2)},
@@ -142,32 +254,42 @@ def synthetic_case(i: int, references: list[dict[str, Any]]) -> dict[str, Any]:
                             "reference_range": ref, "when": f"day {rng.randint(0, 10)}"}
                            for name, unit, ref in rng.sample(INVESTIGATIONS, 6)],
         "diagnosis": {"final": f"{condition[:1].upper()}{condition[1:]}.", "certainty": "certain",
-                      "differential": rng.sample(CONDITIONS, 3), "reasoning": _prose(rng, 3)},
+                      "differential": rng.choices(CONDITIONS, cum_weights=_CONDITION_CUM, k=3),
+                      "reasoning": _prose(rng, 3)},
         "management": [{"intervention": a, "route": b, "dose": c, "frequency": d, "duration": e,
                         "response": _prose(rng, 1)} for a, b, c, d, e in rng.sample(TREATMENTS, 3)],
         "outcome": _prose(rng, 2),
         "discussion": "\n\n".join(_prose(rng, 4) for _ in range(3)),
         "learning_points": [_prose(rng, 1) for _ in range(3)],
-        "references": copy.deepcopy(references),
+        "figures": figures,
+        "references": copy.deepcopy(references) if references is not None
+        else [synthetic_reference(k) for k in _reference_numbers(rng)],
         "consent": {"obtained": True, "by": "patient",
                     "statement": "Written consent for publication was obtained from the patient."},
         "license": "CC-BY-4.0",
     }
+    if not figures:
+        del record["figures"]
+    return record
 
 
 def generate_site(root: Path, n: int) -> list[Path]:
-    """A site like the repository's (its mkdocs.yml and templates) with N synthetic records."""
+    """A site like the repository's (its mkdocs.yml and templates) with N synthetic records
+    and their figures."""
     if root.exists():
         shutil.rmtree(root)
-    (root / "cases").mkdir(parents=True)
+    (root / "cases" / "figures").mkdir(parents=True)
     shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copytree(ROOT / "templates", root / "templates")
-    references = json.loads(SEED_REFERENCES.read_text(encoding="utf-8"))
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     paths = []
     for i in range(n):
+        record = synthetic_case(i)
+        for figure in record.get("figures", []):
+            (root / "cases" / figure["file"]).write_bytes(_figure_png(figure["file"]))
         path = root / "cases" / f"case-{i:04d}.yaml"
-        path.write_text(yaml.safe_dump(synthetic_case(i, references), sort_keys=False,
-                                       allow_unicode=True, width=100), encoding="utf-8")
+        path.write_text(yaml.dump(record, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100),
+                        encoding="utf-8")
         paths.append(path)
     return paths
 
