@@ -318,7 +318,7 @@ def test_safe_url_keeps_http_and_https_and_escapes_the_href():
     ("e123-e130", "e123–e130"),
     ("1083", "1083"),
     ("e0206913", "e0206913"),
-    ("iii-iv", "iii-iv"),
+    ("iii-iv", "iii–iv"),   # roman numerals take the dash too
 ])
 def test_page_range(page, expected):
     assert page_range(page) == expected

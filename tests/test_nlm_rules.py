@@ -2,9 +2,12 @@
 prints it) and AMA (Manual of Style, 11th ed.).
 
 The golden list tests/fixtures/styles/nlm-rules.csl.json -> nlm-rules.<style>.txt holds one
-item a rule, each with its source in its `note` (the NLM/ICMJE "Samples of Formatted
-References", the 1997 Uniform Requirements, a PubMed record, the MEDLINE indexing manual's
-pagination rule, Citing Medicine's date rule; constructed items say so). The tests after it
+item a rule, each with its source in its `note`: the NLM/ICMJE "Samples of Formatted
+References", the 1997 Uniform Requirements, PubMed's citations as printed (two-month and
+season dates, e-pages), the AMA Manual's own examples (11th ed. 3.13.1 newspapers; the 8th
+ed.'s lower-case "(suppl 2)"); where a note says a style's line is constructed, it is that
+style's rule applied to the printed item. Three items are constructed outright (suffix-letter
+pages, an article ahead of print, a preprint with no server): no printed list showed them. The tests after it
 check each rule with other inputs than the golden list's: the page-range forms every style
 shares (`fields.page_range`), supplements, online-first notes, dates, editions, title
 case, online books, preprints, languages and the PubMed-ids option.
@@ -71,6 +74,19 @@ def test_page_range_forms(page, full, abbreviated):
     assert page_range(page, "abbreviated", "-") == abbreviated
     if page[:1].isdigit():
         assert page_range(page, "full") == full.replace("-", "\u2013")
+
+
+@pytest.mark.parametrize("style, printed", [("nature", "Bioethics 16, iii\u2013v (2002)."),
+                                             ("apa", "Bioethics, 16(2), iii\u2013v."),
+                                             ("vancouver", "2002;16(2):iii-v."), ("ama", "2002;16(2):iii-v.")])
+def test_roman_page_ranges_take_the_styles_dash(style, printed):
+    """NLM sample 'Pagination in roman numerals' ("Bioethics. 2002;16(2):iii-v."): the
+    numerals as given, the dash the style's (citeproc-js check)."""
+    item = {"type": "article-journal", "title": "T", "container-title": "Bioethics",
+            "container-title-short": "Bioethics", "volume": "16", "issue": "2", "page": "iii-v",
+            "issued": {"date-parts": [[2002]]}}
+    assert format_reference(item, style).text.endswith(printed)
+    assert page_range("IV - VII") == "IV\u2013VII" and page_range("mid-1990") == "mid-1990"
 
 
 def test_page_range_as_given_keeps_digits_and_takes_the_dash():

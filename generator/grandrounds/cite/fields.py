@@ -91,6 +91,9 @@ _RANGE = re.compile(r"(?<![\w.])([^\W\d_]{0,3})(\d+)([^\W\d_]{0,3})\s*" + _DASHE
 """A range of page numbers with up to three letters before or after each number:
 "1947-9", "775S-778S", "E93-5", "ii165-ii173", "S12 – S15". A compound number
 ("71.e1-71.e8") is not one: only its dash changes."""
+_ROMAN_RANGE = re.compile(r"(?<![\w.])([ivxlcdm]+|[IVXLCDM]+)\s*" + _DASHES + r"\s*([ivxlcdm]+|[IVXLCDM]+)(?!\w)")
+"""A range of front-matter pages in roman numerals, "iii-v" (NLM sample 'Pagination in
+roman numerals'): it takes the style's dash, its numerals as given."""
 
 PAGE_FORMS = ("as given", "full", "abbreviated")
 """`page_range` forms: the digits as the source wrote them; inclusive numbers in full
@@ -108,12 +111,15 @@ def page_range(page: str, form: str = "as given", dash: str = "\u2013") -> str:
       "93-113" stays.
 
     A range whose letters differ at its two ends ("A12-B3") or whose end is below its
-    start keeps its digits as given; text that is not a range is left alone.
+    start keeps its digits as given; a range of roman numerals ("iii-v") takes the dash
+    only; text that is not a range is left alone.
     """
     text = " ".join(page.split())
     if form not in PAGE_FORMS:
         raise ValueError(f"unknown page form {form!r}; known: {', '.join(PAGE_FORMS)}")
     text = _RANGE.sub(lambda m: _one_range(m.groups(), form, dash), text)
+    if not text[:1].isdigit():  # front matter: "iii-v" -> "iii–v"
+        text = _ROMAN_RANGE.sub(lambda m: f"{m.group(1)}{dash}{m.group(2)}", text)
     return _RANGE_DASH.sub(dash, text)
 
 
