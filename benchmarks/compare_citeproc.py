@@ -309,7 +309,7 @@ KNOWN: list[Known] = [
     Known(("ama",), CITEPROC_WRONG,
           "a supplement inside an issue: american-medical-association.csl prints the issue as "
           "given (\"58(12 Suppl 7)\"); AMA 11th lower-cases it (\"58(12 suppl 7)\")",
-          theirs=sub(r"\((\d+) Suppl ", r"(\1 suppl "), types=JOURNALS),
+          theirs=sub(r"\(([\d.]+) Suppl\b", r"(\1 suppl"), types=JOURNALS),
     Known(NLM, CITEPROC_WRONG,
           "the language: the CSL styles print none; NLM sample \"... 2002 Mar 20;122(8):785-7. "
           "Norwegian.\", AMA 11th \"Title [in Norwegian].\"",
@@ -421,8 +421,9 @@ KNOWN: list[Known] = [
     Known(("apa",), CITEPROC_WRONG,
           "supplements: apa.csl prints the issue as given (\"58(12 Suppl 7)\"); APA's "
           "abbreviation is \"Suppl.\" (\"58(12, Suppl. 7)\")",
-          theirs=sub(r"\((?:(\d+) )?Suppl (\d+)\)",
-                     lambda m: f"({m.group(1) + ', ' if m.group(1) else ''}Suppl. {m.group(2)})"),
+          theirs=sub(r"\((?:([\d.]+) )?Suppl(?: (\d+))?\)",
+                     lambda m: f"({m.group(1) + ', ' if m.group(1) else ''}Suppl."
+                               f"{' ' + m.group(2) if m.group(2) else ''})"),
           types=JOURNALS),
     Known(("apa",), STYLE_CHOICE,
           "a supplement given as `supplement-number`: apa.csl prints none; grandrounds "
