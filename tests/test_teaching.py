@@ -212,7 +212,7 @@ def test_built_page_has_a_closed_reveal_per_hidden_section(site):
     body = article(read_html(site / EXAMPLE / "index.html"))
     sections = [d.get("data-section") for d in body.find_all("details", cls="gr-reveal")
                 if not d.get("data-section").startswith("abstract-")]
-    assert sections == EVERYTHING
+    assert sections == EVERYTHING + ["references", "cite-summary"]  # an unknown case's citations name it
     for details in body.find_all("details", cls="gr-reveal"):
         assert "open" not in details.attrs
     figures = body.find("details", **{"data-section": "figures"})
@@ -229,3 +229,56 @@ def test_hidden_sections_stay_out_of_search(site):
     for needle in (case.presentation[:60], case.outcome[:40], "Radiofrequency catheter ablation",
                    "Transthoracic echocardiogram"):
         assert squash(needle) not in text, needle
+
+
+# --------------------------------------------------------------------------- an unknown case's page
+
+
+def test_an_unknown_case_shows_its_teaching_title_until_the_diagnosis(cases):
+    case = case_from(cases, FULL.replace("title: T", "title: Real title words") + "    source: {title: Original}\n"
+                     "    references: [{id: r1, title: Reference words}]\n"
+                     "    teaching: {title: Neutral title, hide: [diagnosis]}\n")
+    page = render(case)
+    assert '\ntitle: "Neutral title"\n' in page and "\n# Neutral title\n" in page
+    found = reveals(page)
+    assert "Real title words" in found["diagnosis"][1]
+    for section in ("references", "cite-summary", "cite-original"):
+        assert section in found, section
+    assert "Reference words" in found["references"][1]
+    outside = REVEAL.sub("", page)
+    assert "Real title words" not in outside and "Reference words" not in outside
+    # the cite blocks are read by md_in_html: their download links stay Markdown that MkDocs checks
+    assert re.search(r'data-section="cite-summary" markdown="block">', page)
+    assert "[RIS](cite/x.summary.ris){ download }" in found["cite-summary"][1]
+
+
+def test_a_known_case_keeps_its_title_and_open_citations(cases):
+    shown = case_from(cases, FULL + "    teaching: {title: Neutral title}\n")  # diagnosis not hidden
+    page = render(shown)
+    assert "\n# T\n" in page and "Neutral title" not in page
+    assert not reveals(page)
+
+
+@pytest.fixture(scope="module")
+def flat_site(tmp_path_factory) -> Path:
+    """The example with every section hidden, built with `use_directory_urls: false`."""
+    def prepare(project: Path) -> None:
+        _hide_everything(project)
+        config = project / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8") + "use_directory_urls: false\n", encoding="utf-8")
+
+    return build_project(tmp_path_factory.mktemp("teaching-flat") / "project", prepare)
+
+
+@pytest.mark.parametrize("layout", ["site", "flat_site"])
+def test_links_behind_the_unknown_case_reveals_resolve(request, layout):
+    site = request.getfixturevalue(layout)
+    page = site / (f"{EXAMPLE}/index.html" if layout == "site" else f"{EXAMPLE}.html")
+    body = article(read_html(page))
+    assert body.find("h1").squashed().startswith("Palpitations in a 24-year-old runner")
+    cite = body.find("details", **{"data-section": "cite-summary"})
+    links = [a.get("href") for a in cite.find_all("a")]
+    assert len(links) == 3
+    for href in links:
+        assert (page.parent / href).resolve().is_file(), href
+    assert body.find("details", **{"data-section": "diagnosis"}).find(cls="gr-real-title") is not None

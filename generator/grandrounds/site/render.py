@@ -412,14 +412,19 @@ class Renderer:
         """The case's Markdown page. `related` is the related-cases HTML; None leaves
         `RELATED_SLOT` in its place for the MkDocs plugin to fill in on_post_page (the
         list depends on every case, the rest of the page on this one only)."""
-        hidden = self.hidden(case)
+        from .view import public_view  # view builds on this module
+
+        view = public_view(case, self.options)
+        hidden = view.hidden
         style = cite.style_for(case, self.options)
         references, citations, source = case_references(case, self.options)
         license_name, license_url = LICENSES.get(case.license or "", (case.license, None))
-        meta = {"title": case.title, "description": description(case, hidden=hidden), "tags": all_tags(case)}
+        meta = {"title": view.title, "description": description(case, hidden=hidden), "tags": all_tags(case)}
         columns = _filled_columns(MANAGEMENT_COLUMNS, case.management)
         return self.env.get_template("case.md.j2").render(
             case=case,
+            title=view.title,
+            real_title=case.title if view.unknown else None,
             front_matter=front_matter(meta),
             byline=" · ".join(x for x in (patient_line(case), TYPE_NAMES[case.type],
                                           ", ".join(display_name(s) for s in case.specialties),
