@@ -173,28 +173,38 @@
     });
   }
 
-  function run(query) {
-    var mine = ++generation;
+  function run(query, mine) {
+    if (mine !== generation) return;
     if (!query.trim()) {
       list.replaceChildren();
+      list.removeAttribute("data-query");
       meta.textContent = texts.placeholder;
       return;
     }
     load().then(function (pf) { return pf.search(query); }).then(function (found) {
       if (mine !== generation || !found) return;
       list.replaceChildren();
+      list.setAttribute("data-query", query);  /* which query the list shows (tests, benchmarks) */
       meta.textContent = count(found.results.length);
       shown = found.results.slice();
       return renderMore(mine);
     }).catch(function () { /* reported by load() */ });
   }
 
-  input.addEventListener("focus", function () { open(); load(); });
-  input.addEventListener("input", function () {
+  /* Every keystroke makes the results of earlier queries stale at once; Pagefind starts
+     fetching the index chunk for the word while the debounce runs. */
+  function typed() {
+    var mine = ++generation;
+    var query = input.value;
     clearTimeout(timer);
-    timer = setTimeout(function () { run(input.value); }, DEBOUNCE_MS);
-  });
-  form.addEventListener("reset", function () { setTimeout(function () { run(""); input.focus(); }); });
+    if (pagefind && query.trim()) pagefind.then(function (pf) { return pf.preload(query); }).catch(function () {});
+    timer = setTimeout(function () { run(query, mine); }, DEBOUNCE_MS);
+  }
+
+  input.addEventListener("focus", function () { open(); load(); });
+  [opener, box].forEach(function (area) { area.addEventListener("pointerenter", load, {once: true}); });
+  input.addEventListener("input", typed);
+  form.addEventListener("reset", function () { setTimeout(function () { input.value = ""; typed(); input.focus(); }); });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var first = list.querySelector("a.md-search-result__link");

@@ -107,21 +107,23 @@ def related_cases(cases: Sequence[Features], limit: int = LIMIT) -> dict[str, li
                 postings[(name, value)] |= bit
     result: dict[str, list[str]] = {}
     for index, case in enumerate(cases):
-        me = 1 << order[index]
-        shared = [(WEIGHTS[name], postings[(name, value)] & ~me)
-                  for name in WEIGHTS for value in getattr(case, name)]
-        places = _best(shared, limit)
+        alone = 1 << order[index]  # a feature no other case has adds nothing
+        shared = [(WEIGHTS[name], cases_with) for name in WEIGHTS for value in getattr(case, name)
+                  if (cases_with := postings[(name, value)]) != alone]
+        places = _best(shared, limit, order[index])
         ranked = sorted(places, key=lambda p: (-score(case, cases[by_place[p]]), p))
         result[case.id] = [cases[by_place[p]].id for p in ranked]
     return result
 
 
-def _best(shared: list[tuple[int, int]], limit: int) -> list[int]:
-    """The places (bit numbers) of the `limit` best-scoring others, unordered; `shared` holds
-    (weight, bit set of the others that share one feature). Ties at the cut go to lower bits."""
+def _best(shared: list[tuple[int, int]], limit: int, me: int) -> list[int]:
+    """The places (bit numbers) of the `limit` best-scoring cases other than place `me`,
+    unordered; `shared` holds (weight, bit set of the cases that have one feature of the
+    case at `me`). Ties at the cut go to lower bits."""
     candidates = 0
     for _, others in shared:
         candidates |= others
+    candidates &= ~(1 << me)  # the case itself is in every set it shares; the walk skips it
     if candidates.bit_count() <= limit:
         return _bits(candidates, limit)
     slices = _sum_bits(shared)
