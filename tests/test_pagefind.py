@@ -282,3 +282,16 @@ def test_a_page_that_is_only_read_fetches_nothing_for_search(page, root_url):
     _search(page, VISIBLE_WORD)
     fetched = [u for u in page.requests if "/pagefind/" in u]
     assert fetched and not [u for u in page.requests if "search_index" in u]
+
+
+def test_on_a_phone_the_magnifier_opens_the_box_and_escape_closes_it(page, root_url):
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"{root_url}{HIDDEN_CASE}/")
+    page.locator("label.md-header__button[for='__search']").last.click()
+    assert page.evaluate("document.getElementById('__search').checked")
+    page.wait_for_function("document.activeElement.classList.contains('md-search__input')")
+    page.keyboard.type(VISIBLE_WORD)
+    page.wait_for_selector("li[data-search-result]")
+    assert page.locator("li[data-search-result] a").first.get_attribute("href").endswith(f"{VISIBLE_CASE}/")
+    page.keyboard.press("Escape")
+    assert not page.evaluate("document.getElementById('__search').checked")
