@@ -295,3 +295,12 @@ def test_on_a_phone_the_magnifier_opens_the_box_and_escape_closes_it(page, root_
     assert page.locator("li[data-search-result] a").first.get_attribute("href").endswith(f"{VISIBLE_CASE}/")
     page.keyboard.press("Escape")
     assert not page.evaluate("document.getElementById('__search').checked")
+
+
+def test_index_site_from_inside_an_event_loop(site):
+    import asyncio
+
+    async def host() -> list:
+        return index_site(site)
+
+    assert asyncio.run(host()) == [] and indexed_pages(site) == len(_case_pages(site))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import shutil
 import sys
@@ -90,7 +91,7 @@ def index_site(site_dir: Path, site_url: str | None = None) -> list[Problem]:
                         "build the site with the grandrounds templates (case pages carry the mark)")]
     staging = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
     try:
-        asyncio.run(_index(site_dir, staging))
+        _run(_index(site_dir, staging))
         _swap_in(staging, site_dir / BUNDLE)
     except Exception as exc:  # noqa: BLE001 - the Pagefind service reports failures as any exception
         return [Problem(display_path(site_dir), 1, 1, f"Pagefind failed: {exc}",
@@ -119,6 +120,17 @@ def _has_body_mark(site_dir: Path) -> bool:
             except OSError:
                 continue
     return False
+
+
+def _run(coroutine: Any) -> Any:
+    """Run the indexing coroutine to its end, also when the caller is inside an event loop
+    (a host that is itself async): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _index(site_dir: Path, out: Path) -> None:
