@@ -110,6 +110,16 @@ def reveal_headings(article) -> dict[str, str]:
     return found
 
 
+def step_to(page, heading: str) -> int:
+    """Press ArrowRight until the view shows the heading `heading`; return the step."""
+    step, total = counter(page)
+    while heading not in visible_headings(page):
+        assert step < total, f"no step shows {heading!r}"
+        step += 1
+        press(page, "ArrowRight", step)
+    return step
+
+
 def open_reveals(page) -> dict[str, bool]:
     return dict(page.eval_on_selector_all(
         "details.gr-reveal", "ds => ds.map(d => [d.dataset.section, d.open])"))
@@ -332,11 +342,7 @@ def test_a_question_can_be_answered_in_the_view_and_its_keys_stay_its_own(page, 
     single = next(q for q in questions if q.get("data-kind") == "single")
     title = single.find("h3").get("id")
     start(page, url)
-    steps = walk(page)
-    asked = next(i for i, s in enumerate(steps) if title in s["headings"]) + 1
-    page.goto(f"{url}?present={asked}")
-    page.wait_for_selector(COUNTER)
-    assert counter(page)[0] == asked
+    asked = step_to(page, title)
     section = page.locator(f"section.gr-question[data-question='{single.get('data-question')}']")
     radios = section.locator("input[type=radio]")
     radios.first.check()
@@ -351,7 +357,8 @@ def test_a_question_can_be_answered_in_the_view_and_its_keys_stay_its_own(page, 
 
 def test_printing_while_presenting_prints_the_whole_page(page, case_doc):
     start(page)
-    press(page, "ArrowRight", 2)
+    step = step_to(page, "diagnosis")  # its reveal still closed
+    assert open_reveals(page)["diagnosis"] is False
     page.emulate_media(media="print")
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     try:
@@ -365,6 +372,11 @@ def test_printing_while_presenting_prints_the_whole_page(page, case_doc):
         assert page.locator("details[data-section='diagnosis'] .gr-diagnosis").is_visible()
     finally:
         page.emulate_media(media="screen")
+        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    # back on screen the step is as it was: the reveal Material opened for printing is closed
+    assert counter(page)[0] == step and visible_headings(page) == ["diagnosis"]
+    assert open_reveals(page)["diagnosis"] is False
+    assert not page.locator("details[data-section='diagnosis'] .gr-diagnosis").is_visible()
 
 
 def test_present_mode_works_under_a_sub_path_without_leaving_the_site(site, chromium):

@@ -4,19 +4,20 @@
    page as built, the full-viewport view (classes and data attributes that present.css
    styles, a bar with Previous / Next / Exit and a polite step counter), the keys, the
    Fullscreen API (tried only on a user's action; a refusal is ignored) and the step in
-   the URL (`?present=N`, 1-based, written with history.replaceState). Does not own the page's
-   content or its reveals' markup (templates/case.md.j2, templates/assets/grandrounds.js):
+   the URL (`?present=N`, 1-based, written with history.replaceState). Does not own the
+   page's content or its reveals' markup (templates/case.md.j2, templates/assets/grandrounds.js):
    the view shows the page's own nodes in place (none is moved, copied or rewritten, so
    ids, links and the question scripts keep working) and hides the rest with CSS.
 
-   Steps, in page order: the title and byline; then each section (an `h2` and what follows
-   it; one step per `h3` subsection, as in a structured abstract, and per figure, with
-   the section's heading on each), except the citation and CARE sections, related cases, the disclaimer
-   and the tag chips. A
-   question (`section.gr-question`) is a step of its own, split from its section. A step
-   with reveals (`details.gr-reveal` of a hidden section, `details.gr-answer` of a
-   question) is shown first with all of them closed, then once more for each reveal,
-   opened in order, so a hidden section or an answer opens as its own step.
+   Steps, in page order: the title and byline; then each section (an `h2` and what
+   follows it; one step per `h3` subsection, as in a structured abstract, and per figure,
+   with the section's heading on each), except the citation and CARE sections, related
+   cases, the disclaimer and the tag chips. A question (`section.gr-question`) is a step
+   of its own, split from its section. A step with reveals (`details.gr-reveal` of a
+   hidden section, `details.gr-answer` of a question) is shown first with all of them
+   closed, then once more for each reveal, opened in order, so a hidden section or an
+   answer opens as its own step. The steps depend on the page only, not on the window, so
+   a step number means the same on every screen.
 
    Why `?present=N` and not `#present=N`: the fragment is the page's anchor (headings, the
    reference list's back links) and Material watches it (instant navigation, toc.follow);
@@ -214,38 +215,38 @@
 
   // ------------------------------------------------------------------ keys and full screen
 
-  function onKey(event) {
-    if (!state) { return; }
+  /* What a key does while presenting: a step index, "exit", or null (the key keeps its
+     own meaning). Arrows, Home and End belong to a focused form field (a radio group moves
+     its choice with them); space belongs to any focused control (it presses a button,
+     ticks a box). Page Down and Up, what a presentation clicker sends, always step. */
+  function keyAction(event, index, last) {
     var target = event.target instanceof Element ? event.target : null;
     var inField = !!(target && target.closest(FIELDS));
     var onControl = !!(target && target.closest(CONTROLS));
-    if (!inField) { event.stopPropagation(); }  // Material's own keys (search, next page) rest
+    switch (event.key) {
+      case "Escape": return "exit";
+      case "PageDown": return index + 1;
+      case "PageUp": return index - 1;
+      case "ArrowRight": case "ArrowDown": return inField ? null : index + 1;
+      case "ArrowLeft": case "ArrowUp": return inField ? null : index - 1;
+      case "Home": return inField ? null : 0;
+      case "End": return inField ? null : last;
+      case " ": return onControl ? null : index + (event.shiftKey ? -1 : 1);
+      default: return null;
+    }
+  }
+
+  function onKey(event) {
+    if (!state) { return; }
+    var target = event.target instanceof Element ? event.target : null;
+    if (!(target && target.closest(FIELDS))) {
+      event.stopPropagation();  // Material's own keys (search, next page) rest meanwhile
+    }
     if (event.altKey || event.ctrlKey || event.metaKey) { return; }
-    var key = event.key;
-    var to = null;
-    if (key === "Escape") {
-      event.preventDefault();
-      exit(true);
-      return;
-    } else if (key === "PageDown") {
-      to = state.index + 1;
-    } else if (key === "PageUp") {
-      to = state.index - 1;
-    } else if (!inField && (key === "ArrowRight" || key === "ArrowDown")) {
-      to = state.index + 1;
-    } else if (!inField && (key === "ArrowLeft" || key === "ArrowUp")) {
-      to = state.index - 1;
-    } else if (!onControl && key === " ") {
-      to = state.index + (event.shiftKey ? -1 : 1);
-    } else if (!inField && key === "Home") {
-      to = 0;
-    } else if (!inField && key === "End") {
-      to = state.steps.length - 1;
-    }
-    if (to !== null) {
-      event.preventDefault();
-      go(to);
-    }
+    var action = keyAction(event, state.index, state.steps.length - 1);
+    if (action === null) { return; }
+    event.preventDefault();
+    if (action === "exit") { exit(true); } else { go(action); }
   }
 
   function onFullscreenChange() {
@@ -259,6 +260,10 @@
 
   function onResize() {
     if (state) { fit(); }
+  }
+
+  function onAfterPrint() {
+    if (state) { show(state.index); }  // Material opened every reveal for the printout
   }
 
   function requestFullscreen() {
@@ -295,6 +300,7 @@
     document.documentElement.classList.add("gr-presenting");
     window.addEventListener("keydown", onKey, true);
     window.addEventListener("resize", onResize);
+    window.addEventListener("afterprint", onAfterPrint);
     document.addEventListener("fullscreenchange", onFullscreenChange);
     if (fromUser) { requestFullscreen(); }
     show(index);
@@ -318,6 +324,7 @@
     state = null;
     window.removeEventListener("keydown", onKey, true);
     window.removeEventListener("resize", onResize);
+    window.removeEventListener("afterprint", onAfterPrint);
     document.removeEventListener("fullscreenchange", onFullscreenChange);
     previous.ui.bar.remove();
     previous.shown.forEach(function (node) { node.removeAttribute("data-gr-step"); });
