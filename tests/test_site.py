@@ -244,16 +244,18 @@ def test_disclaimer_from_mkdocs_yml_on_every_case_page(site):
         assert disclaimer in article(page(site, case_id)).squashed(), case_id
 
 
-def test_case_page_tag_chips_link_to_tag_anchors(site):
+def test_case_page_tag_chips_link_to_tag_pages(site):
     tags_doc = page(site, "tags")
     anchors = {n.get("id") for n in article(tags_doc).iter() if (n.get("id") or "").startswith("tag-")}
     for case_id in PUBLISHED_IDS:
         doc = page(site, f"{case_id}")
         chips = [resolve(f"{case_id}/", a.get("href")) for a in doc.find_all("a", cls="md-tag")]
-        expected = [f"tags/#{tag_anchor(t)}" for t in all_tags(BY_ID[case_id])]
+        expected = [f"tags/{slugify(t)}/" for t in all_tags(BY_ID[case_id])]
         assert chips == expected, case_id
         for chip in chips:
-            assert urldefrag(chip)[1] in anchors, chip
+            assert (site / chip / "index.html").is_file(), chip
+        # the anchors old links used (tags/#tag-x) are still on the tags index
+        assert {tag_anchor(t) for t in all_tags(BY_ID[case_id])} <= anchors
 
 
 # --------------------------------------------------------------------------- listings
@@ -327,16 +329,18 @@ def test_no_specialty_page_for_a_specialty_only_drafts_have(site):
         assert not (site / "specialties" / slug).exists()
 
 
-def test_tags_page_lists_tags_with_their_cases(site):
+def test_tags_index_links_each_tag_page_which_lists_its_cases(site):
     body = article(page(site, "tags"))
-    headings = {h.get("id"): h for h in body.find_all("h2")}
+    entries = {li.get("id"): li for li in body.find_all("li") if (li.get("id") or "").startswith("tag-")}
     expected = {tag_anchor(t): t for c in PUBLISHED for t in all_tags(c)}
-    assert set(headings) == set(expected)
-    for anchor in expected:
+    assert set(entries) == set(expected)
+    for anchor, name in expected.items():
         members = {f"{c.slug}/" for c in PUBLISHED if anchor in {tag_anchor(t) for t in all_tags(c)}}
-        listed = set()
-        for node in section(body, anchor):
-            listed |= {resolve("tags/", a.get("href")) for a in node.find_all("a") if a.get("href")}
+        link = resolve("tags/", entries[anchor].find("a").get("href"))
+        assert link == f"tags/{slugify(name)}/"
+        assert f"({len(members)})" in entries[anchor].squashed()
+        tag_page = article(page(site, link))
+        listed = {resolve(link, a.get("href")) for a in tag_page.find("ul", cls="gr-tag-cases").find_all("a")}
         assert listed == members, anchor
 
 
@@ -448,7 +452,7 @@ def test_tricky_title_prints_as_itself(variant):
     _, rows = home_rows(variant)
     titles = [cells[0].squashed() for cells in rows]
     assert TRICKY_TITLE in titles
-    tags = article(page(variant, "tags")).squashed()
+    tags = article(page(variant, "tags/escaping/")).squashed()  # its tag's page lists it
     assert TRICKY_TITLE in tags
 
 
@@ -916,11 +920,11 @@ def test_dirty_rebuild_rewrites_only_the_pages_that_show_the_edited_case(tmp_pat
                             text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-3000:]
     rewritten = set(json.loads(result.stdout.strip().splitlines()[-1]))
-    must = {"pediatric-kawasaki-incomplete/index.html", "index.html", "tags/index.html",
+    must = {"pediatric-kawasaki-incomplete/index.html", "index.html", "tags/kawasaki-disease/index.html",
             "specialties/paediatrics/index.html", "specialties/cardiology/index.html", "feed.xml",
             "anti-nmda-encephalitis/index.html", "elderly-hyponatraemia-siadh/index.html",
             "draft-example/index.html"}  # serve shows drafts; its related list names the case
     assert must <= rewritten
-    untouched = {"dah-sle-msc/index.html", "specialties/rheumatology/index.html",
+    untouched = {"dah-sle-msc/index.html", "specialties/rheumatology/index.html", "tags/index.html",
                  "specialties/neurology/index.html", "specialties/endocrinology/index.html"}
     assert not untouched & rewritten, rewritten

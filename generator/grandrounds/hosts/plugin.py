@@ -30,7 +30,7 @@ from ..errors import display_path
 from ..record.library import find_case_files
 from ..site import publish
 from ..site.engine import Output, SiteBuild, SiteEngine, scripts, stylesheets
-from ..site.render import PACKAGE_TEMPLATES, TAGS_PAGE, display_name, page_url, tag_anchor
+from ..site.render import PACKAGE_TEMPLATES, display_name, page_url, tag_page_uri
 from .livereload import FolderWatch
 from .material import SearchIndex, ThemeEnv
 from .plugin_config import PluginConfig, site_options
@@ -39,7 +39,8 @@ log = get_plugin_logger(__name__)
 
 OVERRIDES = PACKAGE_TEMPLATES / "overrides"  # Material theme overrides: main.html (head metadata)
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "tables", "toc")
-_INCLUSION = {"draft": InclusionLevel.DRAFT, "case": InclusionLevel.NOT_IN_NAV, "error": InclusionLevel.NOT_IN_NAV}
+_INCLUSION = {"draft": InclusionLevel.DRAFT, "case": InclusionLevel.NOT_IN_NAV, "error": InclusionLevel.NOT_IN_NAV,
+              "listing": InclusionLevel.NOT_IN_NAV}  # unless `Output.nav`
 
 
 class _GeneratedFile(File):
@@ -92,12 +93,12 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         self.site = site = self.engine.build()
         self._report(site)
         self._drop_sources(files, config, site)
-        nav = tuple(sorted(o.path for o in site.outputs.values() if o.kind == "listing"))
+        nav = tuple(sorted(o.path for o in site.outputs.values() if o.nav))
         everything_changed, self._last_nav = nav != self._last_nav, nav
         docs = Path(config.docs_dir).resolve()
         for out in site.outputs.values():
             if out.path in files:  # a hand-written page of the same name wins
-                if out.kind in _INCLUSION:
+                if out.kind in ("case", "draft", "error"):
                     raise PluginError(f"{display_path(out.record or '')}:1:1: case id '{out.path[:-3]}' collides "
                                       f"with the page {out.path} in the docs folder; rename one of them")
                 continue
@@ -107,7 +108,7 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         return files
 
     def _file(self, out: Output, config: MkDocsConfig, docs: Path, everything_changed: bool) -> File:
-        inclusion = _INCLUSION.get(out.kind, InclusionLevel.UNDEFINED)
+        inclusion = InclusionLevel.INCLUDED if out.nav else _INCLUSION.get(out.kind, InclusionLevel.UNDEFINED)
         if out.text is None:
             file = _GeneratedFile.generated(config, out.path, abs_src_path=str(out.source), inclusion=inclusion)
         else:
@@ -203,9 +204,9 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         if out is not None and out.head:  # schema.org, Highwire and Open Graph, for overrides/main.html
             context["grandrounds_head"] = out.head
         if out is not None and out.meta.get("tags"):  # Material's partials/tags.html prints names unescaped
-            index = page_url(TAGS_PAGE, config.use_directory_urls)
-            context["tags"] = [SimpleNamespace(name=escape(display_name(t)), url=f"{index}#{tag_anchor(t)}",
-                                               hidden=False) for t in out.meta["tags"]]
+            context["tags"] = [SimpleNamespace(name=escape(display_name(t)), hidden=False,
+                                               url=page_url(tag_page_uri(t), config.use_directory_urls))
+                               for t in out.meta["tags"]]
         self._search.page_done(config, page.file.src_uri)
         return context
 

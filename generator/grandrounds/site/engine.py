@@ -39,8 +39,8 @@ from ..record.load import load_record
 from ..record.model import Case, error_page_slug
 from ..record.session import Session, cross_check, find_session_files, read_session
 from . import bibliography, feed, metadata, publish, related
-from .render import (BIBLIOGRAPHY_PAGE, LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT, SESSIONS_PAGE, Renderer,
-                     RenderOptions, Row, all_tags, case_features, listing_row, page_url, relative_url,
+from .render import (LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT, SESSIONS_PAGE, Renderer,
+                     RenderOptions, Row, all_tags, case_features, in_navigation, listing_row, page_url, relative_url,
                      session_page_uri)
 from .view import public_view
 
@@ -66,6 +66,7 @@ class Output:
     meta: Mapping[str, Any] = field(default_factory=dict)  # pages: front-matter values, raw
     slot: str | None = None  # pages: the HTML that replaces the page's slot marker
     head: str | None = None  # case pages: <head> metadata HTML (safe: built by `metadata`)
+    nav: bool = False  # listed in the site's navigation (home, tags index, specialties' first pages ...)
     changed: bool = True  # differs from what the last build of the engine gave
 
     @property
@@ -363,7 +364,7 @@ class SiteEngine:
             return {uri: (text, slots.get(uri, "")) for uri, text in pages.items()}
         pages = self.memo.get("listings", "", (tuple(rows), self.generation), make)
         for uri, (text, slot) in pages.items():
-            outputs[uri] = Output(uri, "listing", text, slot=slot, title=_front_title(text))
+            outputs[uri] = Output(uri, "listing", text, slot=slot, title=_front_title(text), nav=in_navigation(uri))
 
     def _bibliography(self, shown: list[Case], outputs: dict[str, Output]) -> None:
         """The bibliography: each case's references prepared once per version of the
@@ -372,14 +373,14 @@ class SiteEngine:
                   self.memo.get("bib-items", c.source_path, c.version, lambda c=c: bibliography.prepare(c.reference_items())))
                  for c in shown]
 
-        def make() -> tuple[str, str]:
+        def make() -> dict[str, tuple[str, str]]:
             slots: dict[str, str] = {}
-            text = self.renderer.bibliography_page(bibliography.merge_prepared(items), slots=slots)
-            return text, slots.get(BIBLIOGRAPHY_PAGE, "")
+            pages = self.renderer.bibliography_pages(bibliography.merge_prepared(items), slots=slots)
+            return {uri: (text, slots.get(uri, "")) for uri, text in pages.items()}
         key = (tuple((c.slug, c.source_path, c.version, title) for c, (_, title, _) in zip(shown, items)),
                self.generation)
-        text, slot = self.memo.get("bibliography", "", key, make)
-        outputs[BIBLIOGRAPHY_PAGE] = Output(BIBLIOGRAPHY_PAGE, "listing", text, slot=slot, title=_front_title(text))
+        for uri, (text, slot) in self.memo.get("bibliography", "", key, make).items():
+            outputs[uri] = Output(uri, "listing", text, slot=slot, title=_front_title(text), nav=in_navigation(uri))
 
     def _related(self, shown: list[Case], rows: dict[str, Row], outputs: dict[str, Output]) -> None:
         """Each case page's related-case list (its slot): the scores are recomputed when
@@ -429,11 +430,10 @@ class SiteEngine:
                                  lambda s=session, c=cases: self.renderer.session_page(
                                      s, [(self._session_title(s, case, n), self._row(case))
                                          for n, case in enumerate(c, 1)]))
-            outputs[uri] = Output(uri, "listing", text, title=session.title,
-                                  record=Path(session.source_path))
+            outputs[uri] = Output(uri, "listing", text, title=session.title, record=Path(session.source_path))
         text = self.memo.get("sessions", "", (tuple(sessions), self.generation),
                              lambda: self.renderer.sessions_page(sessions))
-        outputs[SESSIONS_PAGE] = Output(SESSIONS_PAGE, "listing", text, title="Sessions")
+        outputs[SESSIONS_PAGE] = Output(SESSIONS_PAGE, "listing", text, title="Sessions", nav=True)
         return sessions
 
     def _session_title(self, session: Session, case: Case, number: int) -> str:

@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 from . import bibliography, related
 from .. import cite
 from ..record import refio
+from .search import search_exclude
 from .markup import (Citations, anchor, escape_markdown, markdown_to_html, markdown_to_inline_html,
                      markdown_to_text)
 from ..record.model import ABSTRACT_SECTION, SECTIONS, Case, Patient, Question
@@ -76,6 +77,9 @@ REVEAL_PROMPTS = {
 """The default prompt of each section's reveal; a record's `teaching.prompts` wins."""
 HOME_PAGE = "index.md"
 TAGS_PAGE = "tags.md"
+TAGS_DIR = "tags"
+LISTING_PAGE_ROWS = 200  # rows a specialty or tag page shows (the next ones on its page 2, 3 ...)
+BIBLIOGRAPHY_PAGE_ENTRIES = 500  # references a bibliography page shows
 BIBLIOGRAPHY_PAGE = "bibliography.md"
 SESSIONS_PAGE = "sessions.md"
 SESSIONS_DIR = "sessions"
@@ -122,6 +126,16 @@ def relative_url(target: str, start: str) -> str:
     folder = start if start.endswith("/") else posixpath.dirname(start)
     depth = len([part for part in folder.split("/") if part not in ("", ".")])
     return "../" * depth + ("" if target == "./" else target) or "./"
+
+
+def in_navigation(uri: str) -> bool:
+    """Whether a listing page belongs in the site's navigation: the home, tags, bibliography
+    and sessions pages and each specialty's first page; not a tag's page, a session's page
+    or the later pages of a long list (hundreds of them would weigh down every page)."""
+    if uri in (HOME_PAGE, TAGS_PAGE, BIBLIOGRAPHY_PAGE, SESSIONS_PAGE):
+        return True
+    folder, _, name = uri.rpartition("/")
+    return folder == SPECIALTY_DIR and name.endswith(".md")
 
 
 def session_page_uri(session_id: str) -> str:
@@ -396,6 +410,7 @@ class Renderer:
         self.env.filters.update(md=_md_filter, mdi=_mdi_filter, mdtext=escape_markdown, meta=meta_value,
                                 no_blank_lines=no_blank_lines)
         self.env.globals["anchor"] = anchor  # a record's ids as HTML ids (markup.anchor)
+        self.env.globals["search_exclude"] = search_exclude  # out of every search index (site.search)
 
     @cached_property
     def template_paths(self) -> list[Path]:
@@ -482,30 +497,40 @@ class Renderer:
                 files[citation_file(case.slug, which, fmt)] = refio.EXPORTS[fmt][1]([item])
         return files
 
-    def bibliography_page(self, entries: list[bibliography.Entry], slots: dict[str, str] | None = None) -> str:
-        """The site-wide bibliography (a listing page, see `_listing_page`): each merged
-        entry formatted in the site's style, with links to the cases that cite it."""
+    def bibliography_pages(self, entries: list[bibliography.Entry],
+                           slots: dict[str, str] | None = None) -> dict[str, str]:
+        """The site-wide bibliography (listing pages, see `_listing_page`) in pages of
+        `BIBLIOGRAPHY_PAGE_ENTRIES`: each merged entry formatted in the site's style, with
+        links to the cases that cite it."""
         style = self.options.style
-        here = page_url(BIBLIOGRAPHY_PAGE, self.options.directory_urls)
-        links = self._citer_links
         formatted = []
         for entry in entries:
             cached = self._formatted.get(id(entry.item))
             if cached is None or cached[0] is not entry.item:
                 cached = (entry.item, cite.format_reference(entry.item, style))
-            for citer in entry.cited_by:
-                if citer not in links:
-                    href = relative_url(page_url(f"{citer.case_id}.md", self.options.directory_urls), here)
-                    links[citer] = str(Markup('<a href="{}#{}">{}</a>').format(href, anchor("ref", citer.ref_id),
-                                                                              citer.case_title))
-            cited_by = Markup("; ".join(links[c] for c in entry.cited_by))
-            formatted.append((entry, cached[1], cited_by))
+            formatted.append((entry, cached[1]))
         # keep only what is in use (serve edits replace items and titles)
-        self._formatted = {id(e.item): (e.item, f) for e, f, _ in formatted}
-        if len(links) > 2 * sum(len(e.cited_by) for e in entries) + 1000:
+        self._formatted = {id(e.item): (e.item, f) for e, f in formatted}
+        if len(self._citer_links) > 2 * sum(len(e.cited_by) for e in entries) + 1000:
             used = {c for e in entries for c in e.cited_by}
-            self._citer_links = {c: html for c, html in links.items() if c in used}
-        return self._listing_page("bibliography.md.j2", BIBLIOGRAPHY_PAGE, slots, entries=formatted)
+            self._citer_links = {k: html for k, html in self._citer_links.items() if k[0] in used}
+        pages = {}
+        for page in paginate(BIBLIOGRAPHY_PAGE, formatted, BIBLIOGRAPHY_PAGE_ENTRIES):
+            here = page_url(page.uri, self.options.directory_urls)
+            items = [(entry, ref, self._cited_by(entry, here)) for entry, ref in page.items]
+            pages[page.uri] = self._listing_page("bibliography.md.j2", page.uri, slots, entries=items, page=page,
+                                                 total=len(formatted))
+        return pages
+
+    def _cited_by(self, entry: bibliography.Entry, here: str) -> Markup:
+        """The entry's "cited by" links as seen from the page at URL `here`."""
+        links = self._citer_links
+        for citer in entry.cited_by:
+            if (citer, here) not in links:
+                href = relative_url(page_url(f"{citer.case_id}.md", self.options.directory_urls), here)
+                links[(citer, here)] = str(Markup('<a href="{}#{}">{}</a>').format(
+                    href, anchor("ref", citer.ref_id), citer.case_title))
+        return Markup("; ".join(links[(c, here)] for c in entry.cited_by))
 
     def _listing_page(self, template: str, uri: str, slots: dict[str, str] | None, **context: Any) -> str:
         """Render a listing page. Links are made by `href(target_uri)` (the listing is an
@@ -531,12 +556,22 @@ class Renderer:
                                   intro=self.options.intro, rows=sort_rows(rows),
                                   specialties=specialty_index(rows), filters=filter_options(rows))
 
-    def specialty_page(self, specialty: Named, rows: list[Row], slots: dict[str, str] | None = None) -> str:
-        return self._listing_page("specialty.md.j2", f"{SPECIALTY_DIR}/{specialty.slug}.md", slots,
-                                  specialty=specialty, rows=sort_rows(rows))
+    def specialty_pages(self, specialty: Named, rows: list[Row], slots: dict[str, str] | None = None) -> dict[str, str]:
+        """A specialty's cases, newest first, in pages of `LISTING_PAGE_ROWS`."""
+        return {page.uri: self._listing_page("specialty.md.j2", page.uri, slots, specialty=specialty,
+                                             rows=page.items, page=page, total=len(rows))
+                for page in paginate(f"{SPECIALTY_DIR}/{specialty.slug}.md", sort_rows(rows), LISTING_PAGE_ROWS)}
 
-    def tags_page(self, rows: list[Row], slots: dict[str, str] | None = None) -> str:
-        return self._listing_page("tags.md.j2", TAGS_PAGE, slots, tags=tag_index(rows))
+    def tags_page(self, rows: list[Row], slots: dict[str, str] | None = None) -> dict[str, str]:
+        """The tags index (each tag's anchor, name and count, linking to its page) and one
+        page per tag with its cases, in pages of `LISTING_PAGE_ROWS`."""
+        tags = tag_index(rows)
+        pages = {TAGS_PAGE: self._listing_page("tags.md.j2", TAGS_PAGE, slots, tags=tags, tag_page=tag_page_uri)}
+        for tag in tags:
+            for page in paginate(tag_page_uri(tag.name), tag.rows, LISTING_PAGE_ROWS):
+                pages[page.uri] = self._listing_page("tag.md.j2", page.uri, slots, tag=tag, rows=page.items,
+                                                     page=page, total=len(tag.rows))
+        return pages
 
     def session_page(self, session: Any, cases: list[tuple[str, Row]]) -> str:
         """A teaching session's page: its cases in order, each as (shown title, row)."""
@@ -577,10 +612,13 @@ class Renderer:
     def index_pages(self, rows: list[Row], slots: dict[str, str] | None = None) -> dict[str, str]:
         """The listing pages (home, one per specialty, tags) by source path; see
         `_listing_page` for `slots`."""
-        pages = {HOME_PAGE: self.home_page(rows, slots), TAGS_PAGE: self.tags_page(rows, slots)}
+        pages = {HOME_PAGE: self.home_page(rows, slots), **self.tags_page(rows, slots)}
+        members: dict[str, list[Row]] = {}
+        for row in rows:
+            for s in row.specialties:
+                members.setdefault(s.slug, []).append(row)
         for specialty in specialty_index(rows):
-            members = [r for r in rows if any(s.slug == specialty.slug for s in r.specialties)]
-            pages[f"{SPECIALTY_DIR}/{specialty.slug}.md"] = self.specialty_page(specialty, members, slots)
+            pages.update(self.specialty_pages(specialty, members[specialty.slug], slots))
         return pages
 
 
@@ -626,6 +664,34 @@ class TagEntry:
 
 def tag_anchor(name: str) -> str:
     return "tag-" + slugify(name)
+
+
+def tag_page_uri(name: str) -> str:
+    """The page of one tag: `tags/<slug>.md` (its later pages `tags/<slug>/<n>.md`)."""
+    return f"{TAGS_DIR}/{slugify(name)}.md"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a paginated listing: its items, its number and every page's source path."""
+
+    uri: str
+    items: list[Any]
+    number: int  # from 1
+    uris: tuple[str, ...]  # every page of the listing, in order
+
+    @property
+    def count(self) -> int:
+        return len(self.uris)
+
+
+def paginate(first_uri: str, items: list[Any], size: int) -> list[Page]:
+    """`items` in pages of `size`: the first at `first_uri` (`x.md`, the URL links already
+    use), the others at `x/2.md`, `x/3.md` ... Always at least one page."""
+    stem = first_uri[:-3]
+    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+    uris = tuple(first_uri if n == 1 else f"{stem}/{n}.md" for n in range(1, len(chunks) + 1))
+    return [Page(uri, chunk, n, uris) for n, (uri, chunk) in enumerate(zip(uris, chunks), 1)]
 
 
 def tag_index(rows: Iterable[Row]) -> list[TagEntry]:
