@@ -297,9 +297,15 @@ def test_a_reload_or_a_shared_link_resumes_at_the_step(page):
     assert counter(page)[0] == 7 and visible_headings(page) == shown
     press(page, "ArrowRight", 8)
     assert page.url.endswith("?present=8#timeline")
+    heading = visible_headings(page)[0]
     page.keyboard.press("Escape")
     page.wait_for_function("!document.documentElement.classList.contains('gr-presenting')")
     assert page.url.endswith(f"/{CASE_URL}#timeline")
+    # a resumed presentation had no place on the page before: it returns to the step's section,
+    # below Material's sticky header
+    top = page.locator(f"#{heading}").evaluate("h => h.getBoundingClientRect().top")
+    header = page.locator(".md-header").evaluate("h => h.getBoundingClientRect().bottom")
+    assert header - 1 <= top < DESKTOP["height"] / 3  # (sub-pixel layout)
 
 
 @pytest.mark.parametrize("query", ["?present=0", "?present=abc", "?present=-2", "?present="])

@@ -307,10 +307,17 @@
     article.focus({ preventScroll: true });
   }
 
+  /* Scroll `node` to the top of the window, below the theme's sticky header. */
+  function scrollToNode(node) {
+    var header = document.querySelector(".md-header");
+    var below = header ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
+    window.scrollTo(0, Math.floor(window.scrollY + node.getBoundingClientRect().top - below));
+  }
+
   function restorePage(previous) {
     if (previous.resumed) {
       var first = previous.steps[previous.index].nodes[0];
-      if (first) { first.scrollIntoView(); }
+      if (first) { scrollToNode(first); }
     } else {
       window.scrollTo(previous.scroll.x, previous.scroll.y);
     }
