@@ -83,7 +83,7 @@ hides that part of the abstract too (`background` summarises no one section and 
 
 RESERVED_IDS = frozenset({"index", "tags", "specialties", "search", "assets", "stylesheets",
                           "javascripts", "figures", "404", "sitemap", "schema", "bibliography", "cite",
-                          "handouts", "cname"})
+                          "handouts", "cname", "sessions", "pagefind"})
 """Top-level names of the built site (generated pages and folders, the theme's folders,
 GitHub Pages' CNAME): a case id may not be one of them, in any letter case."""
 
