@@ -42,7 +42,7 @@ from ..parallel import map_forked
 from ..values import printable
 from .privacy import FAMILY_OF, PATIENT_FIELDS, RULE_FAMILIES, Hit, patient_fields, privacy_hits
 
-__all__ = ["Finding", "Checker", "check_case", "check_build", "care_table", "format_care_table",
+__all__ = ["Finding", "Checker", "check_case", "care_table", "format_care_table",
            "format_findings", "problem_finding", "allow_markers", "FAMILY_OF", "PATIENT_FIELDS",
            "RULE_FAMILIES", "Hit", "patient_fields", "privacy_hits", "IMAGE_SUFFIXES",
            "image_metadata", "strip_metadata", "SEVERITIES", "CARE_ITEMS", "CARE_TYPES"]
@@ -600,14 +600,14 @@ def problem_finding(problem: Problem) -> Finding:
 
 @dataclass
 class Checker:
-    """Findings of a library's cases, re-computed only for cases that changed
-    (a `Library.refresh()` gives a changed record a new `Case` object)."""
+    """Findings of a library's cases, re-computed only for cases whose content changed
+    (`Case.version`: a record re-read with the same content is not checked again)."""
 
     privacy: str = "warning"
     handouts: bool = False
     """Also estimate each case's handout (`handout/too-long`): `grandrounds check` does, so
     it finds what `grandrounds handout` and a `handouts: true` build would refuse."""
-    _cache: dict[str, tuple[Case, list[Finding]]] = field(default_factory=dict)
+    _cache: dict[str, tuple[str, list[Finding]]] = field(default_factory=dict)  # key -> (version, findings)
 
     fresh: list[Finding] = field(default_factory=list)
     """The findings of the records checked anew by the last `run` (the rest were cached)."""
@@ -622,12 +622,12 @@ class Checker:
         cases = [c for c in library.cases if include_drafts or c.status != "draft"]
         keys = [c.source_path or c.slug for c in cases]
         stale = [(key, case) for key, case in zip(keys, cases)
-                 if key not in self._cache or self._cache[key][0] is not case]
+                 if key not in self._cache or self._cache[key][0] != case.version]
         results = map_forked(_check_one, [(case, self.privacy, library.cases_dir, self.handouts)
                                           for _, case in stale])
         self.fresh = []
         for (key, case), result in zip(stale, results):
-            self._cache[key] = (case, result)
+            self._cache[key] = (case.version, result)
             self.fresh += result
         for gone in set(self._cache) - set(keys):
             del self._cache[gone]
@@ -653,23 +653,6 @@ def handout_findings(case: Case) -> list[Finding]:
         return []
     return [Finding(problem.path, problem.line, problem.col, "warning", "handout/too-long",
                     problem.message, problem.hint)]
-
-
-def check_build(checker: Checker, library: Any, logger: Any, *, serve: bool,
-                warnings_as: str = "warning") -> list[Finding]:
-    """The MkDocs side of `check` (the plugin calls only this): check the library's cases
-    (re-checking changed ones only), log findings (errors at error level, warnings as
-    warnings, or at info with `warnings_as="info"`; information at debug, shown by
-    `mkdocs build -v`, so that a library whose summaries leave references uncited does
-    not print a line per reference; in `serve` only those of records that changed) and
-    return the errors, which fail a build."""
-    findings = checker.run(library, include_drafts=serve, include_problems=False)
-    levels = {"error": logger.error, "warning": logger.warning if warnings_as == "warning" else logger.info,
-              "info": logger.debug}
-    for finding in (checker.fresh if serve else findings):
-        if finding.severity != "error" or serve:
-            levels[finding.severity](str(finding))
-    return [f for f in findings if f.severity == "error"]
 
 
 # --------------------------------------------------------------------------- output
