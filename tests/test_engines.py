@@ -394,3 +394,25 @@ def test_watch_ctrl_c_at_once_exits_cleanly(tmp_path):
     log = io.StringIO()
     assert watch.run(_target(project, tmp_path / "out"), poll=0, log=log, rounds=_Script(tmp_path / "out", [])) == 0
     assert "stopped watching" in log.getvalue()
+
+
+def test_toml_text_reads_back_as_the_settings_it_was_made_from():
+    tomllib = pytest.importorskip("tomllib")
+    settings = {
+        "site_name": 'Ward "rounds" \\ 日本 \u2028 end',
+        "not_in_nav": "/a.md\n/b-c.d.md\n",
+        "odd": "line\\n\n\"\"\"\n",
+        "nothing": None,
+        "numbers": [1, 2.5, True],
+        "theme": {"palette": [{"scheme": "slate", "toggle": {"icon": "x", "name": "Dark"}}, {"scheme": "default"}],
+                  "features": ["a.b", "c"], "font": False},
+        "markdown_extensions": {"toc": {"permalink": True}, "pymdownx.emoji": {"emoji_index": export.Tag(
+            "tag:yaml.org,2002:python/name:material.extensions.emoji.twemoji", "")}, "tables": {}},
+        "extra": {"key with space": {"deep": {"deeper": [1, 2]}}},
+    }
+    data = tomllib.loads(export.toml_text(settings))["project"]
+    expected = {k: v for k, v in settings.items() if v is not None}
+    expected["markdown_extensions"] = {"toc": {"permalink": True},
+                                       "pymdownx.emoji": {"emoji_index": "material.extensions.emoji.twemoji"},
+                                       "tables": {}}
+    assert data == expected

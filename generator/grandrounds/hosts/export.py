@@ -232,16 +232,15 @@ def engine_config(engine: str, source: Source, build: SiteBuild, options: Render
                   templates_dir: Path | None) -> dict[str, Any]:
     """The engine's settings as data: the site's own carried over, the rest ours."""
     settings = source.settings
-    config: dict[str, Any] = {"site_name": options.site_title}
-    config.update({key: settings[key] for key in CARRIED if settings.get(key) is not None})
-    config["site_name"] = settings.get("site_name") or options.site_title
+    config: dict[str, Any] = {key: settings[key] for key in CARRIED if settings.get(key) is not None}
+    config["site_name"] = options.site_title  # --title, else the source's site_name
     if options.site_url:
         config["site_url"] = options.site_url
     config["docs_dir"] = DOCS_DIR
     config["use_directory_urls"] = options.directory_urls
     if config.get("repo_url"):
         config["edit_uri"] = ""  # its pages are generated: "edit" would open a missing .md, not the record
-    config["theme"] = _theme(settings.get("theme"), engine)
+    config["theme"] = _theme(settings.get("theme"))
     config["extra_css"] = _merged(stylesheets(templates_dir), settings.get("extra_css"))
     config["extra_javascript"] = _merged(scripts(templates_dir), settings.get("extra_javascript"))
     config["markdown_extensions"] = _extensions(settings.get("markdown_extensions"), engine)
@@ -254,7 +253,7 @@ def engine_config(engine: str, source: Source, build: SiteBuild, options: Render
     return config
 
 
-def _theme(theme: Any, engine: str) -> dict[str, Any]:
+def _theme(theme: Any) -> dict[str, Any]:
     """The source's theme settings (Material by default), with our overrides folder as
     its `custom_dir` (the site's own custom_dir files are copied into it)."""
     theme = dict(theme) if isinstance(theme, dict) else {"name": theme or "material"}
