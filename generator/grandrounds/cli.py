@@ -28,6 +28,7 @@ from .errors import CaseErrors, display_path
 from .fsio import atomic_write
 from .record.library import Library, find_case_files
 from .record.model import case_json_schema
+from .site import search
 from .site.engine import build_site
 from .site.render import Renderer, RenderOptions
 
@@ -547,6 +548,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--id", help="the case id (file name and URL slug) instead of one made from the article")
     imp.add_argument("--force", action="store_true", help="replace the record (and its figure files) if it exists")
     imp.set_defaults(func=cmd_import)
+
+    index = sub.add_parser("index", help="index a built site for search with Pagefind (SITE/pagefind/)")
+    search.add_index_arguments(index)
+    index.set_defaults(func=search.cmd_index)
 
     handout = sub.add_parser("handout", parents=[site], help="write PDF handouts (one per case, or a booklet)")
     handout.add_argument("case", nargs="*", metavar="CASE",
