@@ -16,7 +16,8 @@
    of its own, split from its section. A step with reveals (`details.gr-reveal` of a
    hidden section, `details.gr-answer` of a question) is shown first with all of them
    closed, then once more for each reveal, opened in order, so a hidden section or an
-   answer opens as its own step. The steps depend on the page only, not on the window, so
+   answer opens as its own step; the abstract's hidden parts stay closed (their section
+   opens later, in its place). The steps depend on the page only, not on the window, so
    a step number means the same on every screen.
 
    Why `?present=N` and not `#present=N`: the fragment is the page's anchor (headings, the
@@ -33,6 +34,7 @@
   "use strict";
 
   var PARAM = "present";
+  var ABSTRACT = "abstract";  // the h2 id of the abstract (templates/case.md.j2)
   var SKIPPED_SECTIONS = ["cite-this-summary", "cite-the-original", "care-checklist"];
   var LEFT_OUT = ".gr-present, .gr-related, .gr-disclaimer, .gr-handout-link, .md-tags, " +
     ".md-content__button, .md-source-file, .md-feedback";
@@ -108,13 +110,17 @@
   }
 
   /* Steps: [{nodes, open, closed}]: each page once with its reveals closed, then once
-     more for each reveal, the first i of them open. */
+     more for each reveal, the first i of them open. The abstract's hidden parts are not
+     opened: they repeat a hidden section of the body, which is revealed in its own place,
+     so the overview at the start does not give the diagnosis away (a click on a prompt
+     still opens it). */
   function buildSteps(article) {
     var steps = [];
     sections(article).forEach(function (section) {
       pages(section).forEach(function (nodes) {
         var reveals = revealsIn(nodes);
-        for (var i = 0; i <= reveals.length; i++) {
+        var opens = section.id === ABSTRACT ? 0 : reveals.length;
+        for (var i = 0; i <= opens; i++) {
           steps.push({ nodes: nodes, open: reveals.slice(0, i), closed: reveals.slice(i) });
         }
       });
