@@ -101,7 +101,7 @@
   }
   function close() {
     if (toggle && toggle.checked) { toggle.checked = false; toggle.dispatchEvent(new Event("change")); }
-    input.blur();
+    if (box.contains(document.activeElement)) document.activeElement.blur();  /* the box or a result */
   }
   if (toggle) toggle.addEventListener("change", function () { if (toggle.checked) setTimeout(function () { input.focus(); }); });
 

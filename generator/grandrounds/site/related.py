@@ -19,7 +19,7 @@ scores against all others are summed bit-parallel in a few big-integer operation
 it has (a bit-sliced counter), and the best `LIMIT` are picked by walking the counter's bits
 from the top. Features shared by very many cases (a specialty, a common tag) cost the same as
 rare ones: a few operations on an n-bit integer, not one step per case that shares them.
-About 0.04 s for 1,000 cases and 0.7 s for 10,000 (the Counter over posting lists it replaced:
+About 0.03 s for 1,000 cases and 0.5 s for 10,000 (CPU; the Counter over posting lists it replaced:
 0.18 s and 14 s; benchmarks/bench_search.py --related prints both);
 still quadratic in bits (n/64 machine words a feature a case), so ~50 s at 100,000.
 """
@@ -79,7 +79,8 @@ def make_features(id: str, date: str | None, codes: Iterable[tuple[str, str]], d
 
 def score(a: Features, b: Features) -> int:
     """How related two cases are (0: nothing shared)."""
-    return sum(weight * len(getattr(a, name) & getattr(b, name)) for name, weight in WEIGHTS.items())
+    return (WEIGHTS["codes"] * len(a.codes & b.codes) + WEIGHTS["words"] * len(a.words & b.words)
+            + WEIGHTS["tags"] * len(a.tags & b.tags) + WEIGHTS["specialties"] * len(a.specialties & b.specialties))
 
 
 def tie_order(cases: Sequence[Features]) -> list[int]:
@@ -127,19 +128,18 @@ def _best(shared: list[tuple[int, int]], limit: int, me: int) -> list[int]:
     if candidates.bit_count() <= limit:
         return _bits(candidates, limit)
     slices = _sum_bits(shared)
-    above = 0  # surely among the best: a higher score than the cut
+    above, found = 0, 0  # surely among the best (a higher score than the cut), and how many
     for digit in reversed(slices):  # most significant first (O'Neil's bit-sliced top-k)
-        with_digit = above | (candidates & digit)
-        count = with_digit.bit_count()
+        higher = candidates & digit
+        count = found + higher.bit_count()
         if count > limit:
-            candidates &= digit
+            candidates = higher
         else:
-            above = with_digit
-            candidates &= ~digit
+            above, found = above | higher, count
+            candidates ^= higher
             if count == limit:
-                candidates = 0
-                break
-    return _bits(above, limit) + _bits(candidates, limit - above.bit_count())
+                return _bits(above, limit)
+    return _bits(above, limit) + _bits(candidates, limit - found)
 
 
 def _sum_bits(shared: list[tuple[int, int]]) -> list[int]:
