@@ -50,7 +50,7 @@ def _median(values: list[float]) -> float:
 
 def bench_in_process(root: Path, n: int, repeats: int) -> dict[str, Any]:
     """(a): a poll, an incremental build and a write after one edit, in this process."""
-    from grandrounds.hosts import watch
+    from grandrounds.hosts import export, watch
 
     out = root / "watch-in-process"
     target = watch.Target(out, "zensical", root / "mkdocs.yml", {}, False, root / "cases", root / "templates")
@@ -70,10 +70,8 @@ def bench_in_process(root: Path, n: int, repeats: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         site = watcher.engine.build()
         t1 = time.perf_counter()
-        from grandrounds.hosts import export
-
         report = export.write(out, site, "zensical", watcher.source, watcher.engine.options,
-                              target.cases_dir, target.templates_dir)
+                              target.cases_dir, target.templates_dir, watcher._hashes)
         t2 = time.perf_counter()
         builds.append(t1 - t0)
         writes.append(t2 - t1)

@@ -416,3 +416,20 @@ def test_toml_text_reads_back_as_the_settings_it_was_made_from():
                                        "pymdownx.emoji": {"emoji_index": "material.extensions.emoji.twemoji"},
                                        "tables": {}}
     assert data == expected
+
+
+def test_watch_refuses_to_overwrite_an_output_file_edited_by_hand_and_goes_on(tmp_path):
+    project = _project(tmp_path, "site_name: X\n")
+    record = project / "cases" / "elderly-hyponatraemia-siadh.yaml"
+    out, log = tmp_path / "out", io.StringIO()
+
+    def edit_output_then_record():
+        (out / "docs" / "index.md").write_text("mine", encoding="utf-8")
+        record.write_text(record.read_text(encoding="utf-8").replace("\ntitle: >-\n  ", "\ntitle: >-\n  Zqxmarker ", 1),
+                          encoding="utf-8")
+
+    script = _Script(out, [edit_output_then_record])
+    assert watch.run(_target(project, out), poll=0, log=log, rounds=script) == 0
+    assert "docs/index.md: changed since `grandrounds render` wrote it" in log.getvalue()
+    assert (out / "docs" / "index.md").read_text(encoding="utf-8") == "mine"
+    assert "Zqxmarker" not in (out / "docs" / "elderly-hyponatraemia-siadh.md").read_text(encoding="utf-8")

@@ -392,11 +392,14 @@ def _toml_value(value: Any) -> str:
 
 
 def write(out: Path, build: SiteBuild, engine: str | None, source: Source, options: RenderOptions,
-          cases_dir: Path, templates_dir: Path | None) -> outdir.Report:
-    """Write the folder (`OutputRefused` before any write, `OSError` from the system)."""
+          cases_dir: Path, templates_dir: Path | None, cache: "outdir.HashCache | None" = None) -> outdir.Report:
+    """Write the folder (`OutputRefused` before any write, `OSError` from the system).
+    `cache`: the file hashes of earlier rounds (`--watch`), so unchanged files are not read."""
     files = site_files(build) if engine is None else project_files(build, engine, source, options, templates_dir)
-    keep = {"keep": ENGINE_OUTPUT} if engine is not None else {}  # the engine's build folder and cache
-    return outdir.write_output(out, files, "render", cases_dir, prune=True, **keep)
+    extra: dict[str, Any] = {"keep": ENGINE_OUTPUT} if engine is not None else {}  # the engine's site/, .cache/
+    if cache is not None:
+        extra["cache"] = cache
+    return outdir.write_output(out, files, "render", cases_dir, prune=True, **extra)
 
 
 def write_project(out: Path, build: SiteBuild, engine: str, source_config: Path | None,

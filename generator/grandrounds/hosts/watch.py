@@ -98,6 +98,7 @@ class Watcher:
     source: export.Source = field(init=False)
     engine: SiteEngine = field(init=False)
     _seen: Stamps = field(default_factory=dict, init=False)
+    _hashes: outdir.HashCache = field(default_factory=outdir.HashCache, init=False)  # files read in earlier rounds
     _config_stamp: tuple[int, int] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -140,7 +141,7 @@ class Watcher:
         for problem in site.problems:
             print(problem, file=self.log)
         report = export.write(self.target.out, site, self.target.engine, self.source, self.engine.options,
-                              self.target.cases_dir, self.target.templates_dir)
+                              self.target.cases_dir, self.target.templates_dir, self._hashes)
         return site, report
 
 
