@@ -225,6 +225,13 @@ def _sort_text(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=4096)
+def _initials_key(given: str) -> str:
+    """A first author's given names as the list prints them, for sorting and grouping:
+    "Patrick R." and "P. R." -> "p. r." (remembered: the same authors recur in a list)."""
+    return _sort_text(initials(given)) if given else ""
+
+
 def _family(name: Any) -> str:
     """A name's family part as cited in the text: "van der Poll", "R Core Team"."""
     if isinstance(name, str):
@@ -293,7 +300,7 @@ def _author_year_keys(item: Mapping[str, Any]) -> tuple[list[str], int, str, tup
     year = year_of(item.get("issued"))
     if names:  # first author's family name and initials, then the others' family names:
         # the list prints initials, so "Patrick R." and "P. R." are one author (APA 9.46)
-        who = ((_sort_text(names[0][0]), _sort_text(initials(names[0][1]))),
+        who = ((_sort_text(names[0][0]), _initials_key(names[0][1])),
                (_sort_text(" ".join(families[1:])), ""))
     else:
         who = ((_sort_text(title), ""),)
