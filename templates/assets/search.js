@@ -158,18 +158,21 @@
     return el("li", {"class": "md-search-result__item", "data-search-result": ""}, [link]);
   }
 
+  /* The next ten results: their excerpts are fetched at once and each is shown as soon as
+     it and those before it have arrived, so the first appears without waiting for the tenth. */
   function renderMore(mine) {
-    var batch = shown.splice(0, PAGE_SIZE);
-    return Promise.all(batch.map(function (r) { return r.data(); })).then(function (datas) {
-      if (mine !== generation) return;
-      var more = list.querySelector(".gr-search-more");
-      if (more) more.remove();
-      datas.forEach(function (d) { list.append(item(d)); });
-      if (shown.length) {
-        var button = el("button", {type: "button", "class": "md-button"}, [texts.more]);
-        button.addEventListener("click", function () { renderMore(mine); });
-        list.append(el("li", {"class": "gr-search-more"}, [button]));
-      }
+    var more = list.querySelector(".gr-search-more");
+    if (more) more.remove();
+    var batch = shown.splice(0, PAGE_SIZE).map(function (r) { return r.data(); });
+    return batch.reduce(function (chain, data) {
+      return chain.then(function () { return data; }).then(function (d) {
+        if (mine === generation) list.append(item(d));
+      });
+    }, Promise.resolve()).then(function () {
+      if (mine !== generation || !shown.length) return;
+      var button = el("button", {type: "button", "class": "md-button"}, [texts.more]);
+      button.addEventListener("click", function () { renderMore(mine); });
+      list.append(el("li", {"class": "gr-search-more"}, [button]));
     });
   }
 
