@@ -433,3 +433,25 @@ def test_watch_refuses_to_overwrite_an_output_file_edited_by_hand_and_goes_on(tm
     assert "docs/index.md: changed since `grandrounds render` wrote it" in log.getvalue()
     assert (out / "docs" / "index.md").read_text(encoding="utf-8") == "mine"
     assert "Zqxmarker" not in (out / "docs" / "elderly-hyponatraemia-siadh.md").read_text(encoding="utf-8")
+
+
+def test_watch_in_a_real_process_stops_on_ctrl_c_with_exit_0_and_no_traceback(tmp_path):
+    import signal
+    import time
+
+    project = _project(tmp_path, "site_name: X\n")
+    proc = subprocess.Popen([sys.executable, "-m", "grandrounds.cli", "render", "--out", "../out", "--engine",
+                             "mkdocs", "--watch"], cwd=project, env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "out" / "mkdocs.yml").is_file() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, output
+    assert "Traceback" not in output and "stopped watching" in output

@@ -12,8 +12,9 @@ preview mode); a broken config keeps the last good settings. Ctrl-C stops it cle
 Changes are found by polling `stat` (mtime, size) every `POLL_SECONDS`, not by watchdog:
 no dependency (Zensical does not bring watchdog, MkDocs does), no lost watch when an
 editor saves by renaming or a folder is deleted and made again (the livereload problem
-the plugin works around), and the same on every file system. A poll of a 1,000-record
-library costs a few milliseconds (benchmarks/bench_watch.py prints it).
+the plugin works around), and the same on every file system. A poll stats every file: at
+1,000 records with 1,466 figures (2,524 files) it costs ~16 ms of CPU, ~8% of one core at
+the 0.2 s interval while idle (benchmarks/bench_watch.py prints it).
 
 It does not decide what the site holds (`site.engine`) or what is written (`export`).
 """
