@@ -74,7 +74,8 @@ def search_exclude(caller: Any = None) -> Markup:
 
 def index_site(site_dir: Path, site_url: str | None = None) -> list[Problem]:
     """Index the built site in `site_dir` with Pagefind into `site_dir/pagefind/`, replacing
-    the bundle of a previous run whole (it is written beside it first, then swapped in).
+    the bundle of a previous run whole (written to a hidden staging folder in the site, then
+    renamed into place; a failed run leaves the old bundle as it was).
     `site_url` is accepted for the hosts' sake and not needed (see the module docstring).
     Returns the problems (a missing folder or binary, a failed run) as values."""
     del site_url  # result URLs are root-relative; the search box adds the root's path
