@@ -7,7 +7,8 @@ date form, page form, italics, editor words, place of publication, edition and v
 where a chapter's pages go, and the DOI's and URL's ending. Reports, theses, web pages,
 preprints and software differ in shape, not only in words (Citing Medicine's "[Internet]",
 "[cited ...]" and "Available from:"; AMA's "Published ..." and "Accessed ..."), so each
-style names its own function for the middle of those entries (`NlmRules.other_kinds`).
+style names its own function for the middle of those entries (`NlmRules.other_kinds`),
+and for newspaper articles (`NlmRules.newspaper`: Citing Medicine ch. 5, AMA 11th 3.13.1).
 Also the name rules and the `Style`s, `VANCOUVER` and `AMA`.
 """
 
@@ -32,6 +33,9 @@ __all__ = ["NlmRules", "layout", "VANCOUVER", "AMA", "STYLES", "PUBMED_IDS", "ti
            "language_name", "ahead_of_print", "supplement_parts"]
 
 OtherKinds = Callable[[Mapping[str, Any], str, str, "NlmRules", Out, str, str], None]
+Newspaper = Callable[[Mapping[str, Any], str, "NlmRules", Out, bool], None]
+"""`newspaper(item, title, rules, out, online)`: a newspaper article up to its URL (a
+newspaper is dated to the day and is never "ahead of print")."""
 """`other_kinds(item, kind, title, rules, out, url, doi)`: the middle of a report, thesis,
 web page, preprint or software entry, between the authors and the DOI or URL."""
 
@@ -66,6 +70,8 @@ class NlmRules:
     """Before a URL: "Available from:", or ''."""
     other_kinds: OtherKinds
     """The middle of a report, thesis, web page, preprint or software entry."""
+    newspaper: Newspaper
+    """A newspaper article (`online`: read online, a URL and no DOI)."""
     suppl_word: str
     """How a supplement is named: "Suppl" (NLM: "18 Suppl 1", "58(12 Suppl 7)") or
     "suppl" (AMA: "34(suppl 3)", "58(12 suppl 7)")."""
@@ -113,7 +119,7 @@ def layout(item: Mapping[str, Any], style: Style, out: Out) -> None:
     out.word(lead_names(item, style.names, rules.editor_words))
     out.stop()
     if news:
-        _newspaper(item, title, rules, out, online_news)
+        rules.newspaper(item, title, rules, out, online_news)
     elif kind == "periodical":
         _periodical(item, title, rules, out)
     elif kind in ("book", "chapter"):
@@ -170,30 +176,34 @@ def _periodical(item: Mapping[str, Any], title: str, rules: NlmRules, out: Out) 
         out.word(rules.language(language))
 
 
-def _newspaper(item: Mapping[str, Any], title: str, rules: NlmRules, out: Out,
-               online: bool) -> None:
-    """Citing Medicine ch. 5: `Title. The Washington Post. 2002 Aug 12;Sect. A:2.`, read
-    online `The New York Times [Internet]. 2019 Mar 22 [cited 2019 Apr 1].`; AMA 11th
-    3.13.1: `Title. New York Times. December 8, 2015:A24.`, online `... January 23, 2016.
-    Accessed January 28, 2016.` (the URL follows). A newspaper is never "ahead of print"."""
+def _citing_medicine_newspaper(item: Mapping[str, Any], title: str, rules: NlmRules, out: Out,
+                               online: bool) -> None:
+    """Citing Medicine ch. 5: `Title. The Washington Post. 2002 Aug 12;Sect. A:2.`; read
+    online `Title. The New York Times [Internet]. 2019 Mar 22 [cited 2019 Apr 1].` (then
+    "Available from: URL")."""
+    out.word(title)
+    out.stop()
+    out.word(no_periods(journal_name(item, abbreviated=True)) + (" [Internet]" if online else ""))
+    out.stop()
+    date = nlm_date(item.get("issued")) + (_updated_cited(item) if online else "")
+    section, page = field(item, "section"), field(item, "page")
+    where = ";".join(filter(None, [date, f"Sect. {section}" if section else ""]))
+    out.word(where + ((":" if section else ";") + page if where and page else page))
+    out.stop()
+
+
+def _ama_newspaper(item: Mapping[str, Any], title: str, rules: NlmRules, out: Out,
+                   online: bool) -> None:
+    """AMA 11th 3.13.1: `Title. *New York Times*. December 8, 2015:A24.`; read online
+    `... January 23, 2016. Accessed January 28, 2016.` (then the URL)."""
     out.word(title)
     out.stop()
     out.word(no_periods(journal_name(item, abbreviated=True)), rules.italic)
-    if online and rules.online_books:
-        out.glue(" [Internet]")
     out.stop()
-    issued = item.get("issued")
-    if rules.online_books:  # NLM: the date as it prints dates, then the section and page
-        date = nlm_date(issued) + (_updated_cited(item) if online else "")
-        section = field(item, "section")
-        where = ";".join(filter(None, [date, f"Sect. {section}" if section else ""]))
-        page = field(item, "page")
-        out.word(where + ((":" if section else ";") + page if where and page else page))
-    else:  # AMA: the full date, then ":page"
-        date, page = us_date(issued), field(item, "page")
-        out.word(date + (":" + page if date and page else page))
+    date, page = us_date(item.get("issued")), field(item, "page")
+    out.word(date + (":" + page if date and page else page))
     out.stop()
-    if online and not rules.online_books and us_date(item.get("accessed")):
+    if online and us_date(item.get("accessed")):
         out.word(f"Accessed {us_date(item.get('accessed'))}.")
 
 
@@ -529,7 +539,7 @@ VANCOUVER = Style("vancouver", layout, _NLM_NAMES, NlmRules(
     date=nlm_date, pages=nlm_pages, italic=PLAIN, editor_words=(", editor", ", editors"),
     place=True, book_volume="Vol.", pages_in_imprint=False,
     doi_space=True, link_stop=True, url_label="Available from:",
-    other_kinds=_citing_medicine_other, suppl_word="Suppl",
+    other_kinds=_citing_medicine_other, newspaper=_citing_medicine_newspaper, suppl_word="Suppl",
     online_first=False, epub_note=True,
     book_title=_as_written, language=_nlm_language, language_after_title=False,
     secondary_words=(", editor", ", translator"), series=True, online_books=True))
@@ -540,7 +550,7 @@ AMA = Style("ama", layout, replace(_NLM_NAMES, hyphen=True, et_al_use_first=3,
     date=year_of, pages=hyphen_pages, italic=ITALIC, editor_words=(", ed", ", eds"),
     place=False, book_volume="Vol", pages_in_imprint=True,
     doi_space=False, link_stop=False, url_label="",
-    other_kinds=_ama_other, suppl_word="suppl",
+    other_kinds=_ama_other, newspaper=_ama_newspaper, suppl_word="suppl",
     online_first=True, epub_note=False,
     book_title=book_title_case, language=_ama_language, language_after_title=True,
     secondary_words=(", ed", ", trans"), series=False, online_books=False))
