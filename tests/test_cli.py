@@ -16,7 +16,7 @@ SCHEMA_FIELDS = [
     "patient_perspective", "figures", "tables", "references", "abbreviations",
     "acknowledgements", "funding", "competing_interests", "author_contributions",
     "data_availability", "ethics_approval", "consent", "license", "source", "style",
-    "teaching", "schema_version", "id", "check", "pubmed_ids",
+    "teaching", "schema_version", "id", "check", "pubmed_ids", "questions", "aliases",
 ]
 
 

@@ -87,11 +87,11 @@ def test_unknown_top_level_key_without_close_match_lists_allowed_keys(site, caps
         abstract: Y
         zzqqxx: 1
     """)
-    allowed = ("abbreviations, abstract, acknowledgements, author_contributions, authors, check, codes, "
+    allowed = ("abbreviations, abstract, acknowledgements, aliases, author_contributions, authors, check, codes, "
                "competing_interests, consent, data_availability, date, diagnosis, discussion, "
                "ethics_approval, figures, funding, id, introduction, investigations, keywords, "
                "learning_points, license, management, outcome, patient, patient_perspective, "
-               "patients, presentation, pubmed_ids, references, schema_version, source, specialties, status, "
+               "patients, presentation, pubmed_ids, questions, references, schema_version, source, specialties, status, "
                "style, tables, tags, teaching, timeline, title, type")
     assert only_problem(capsys, "cases/x.yaml") == (
         f"cases/x.yaml:3:1: unknown key 'zzqqxx'; allowed keys here: {allowed}")

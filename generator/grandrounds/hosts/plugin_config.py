@@ -12,6 +12,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 
 from .. import cite
+from ..record.model import SECTIONS
 from ..site.render import RenderOptions
 
 
@@ -28,7 +29,7 @@ class PluginConfig(base.Config):
     disclaimer = c.Optional(c.Type(str))
 
     # Teaching mode: sections hidden behind a prompt in records without `teaching.hide`
-    teaching_hide = c.ListOfItems(c.Choice(("diagnosis", "management", "outcome")), default=[])
+    teaching_hide = c.ListOfItems(c.Choice(SECTIONS), default=[])
 
     # `grandrounds check` in the build (privacy, CARE, references, teaching)
     check = c.Type(bool, default=True)

@@ -394,8 +394,9 @@ class SiteEngine:
             if page is None or page.kind == "error":
                 continue
             listed = tuple(rows[i] for i in ids.get(case.slug, []) if i in rows)
-            html = self.memo.get("related-html", case.slug, (listed, self.generation),
-                                 lambda: self.renderer.related_html(case.slug, list(listed)))
+            unknown = public_view(case, self.options).unknown
+            html = self.memo.get("related-html", case.slug, (listed, unknown, self.generation),
+                                 lambda: self.renderer.related_html(case.slug, list(listed), hidden=unknown))
             outputs[uri] = replace(page, slot=html)
 
     # sessions -------------------------------------------------------------------

@@ -327,9 +327,9 @@ def sort_rows(rows: Iterable[Row]) -> list[Row]:
 def description(case: Case, limit: int = 200, hidden: Iterable[str] = ()) -> str:
     """A one-sentence page description from the abstract (for search results and meta),
     without the abstract parts teaching mode hides."""
-    hidden = set(hidden)
+    held = hidden_abstract(case, hidden)
     abstract = case.abstract if isinstance(case.abstract, str) else " ".join(
-        text for key, text in case.abstract.items() if key not in hidden)
+        text for key, text in case.abstract.items() if key not in held)
     text = markdown_to_text(abstract)
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
@@ -584,15 +584,16 @@ class Renderer:
         return self._listing_page("sessions.md.j2", SESSIONS_PAGE, None, sessions=sessions,
                                   page_uri=session_page_uri)
 
-    def related_html(self, slug: str, rows: list[Row]) -> str:
+    def related_html(self, slug: str, rows: list[Row], hidden: bool = False) -> str:
         """The related-cases section of the page of case `slug` (`related.html.j2`), with
-        links relative to that page; empty without related cases."""
+        links relative to that page; empty without related cases. `hidden`: behind a
+        reveal (an unknown case's related cases name its diagnosis)."""
         if not rows:
             return ""
         here = page_url(f"{slug}.md", self.options.directory_urls)
         directory_urls = self.options.directory_urls
         return self.env.get_template("related.html.j2").render(
-            rows=rows, type_names=TYPE_NAMES,
+            rows=rows, type_names=TYPE_NAMES, hidden=hidden,
             href=lambda target: relative_url(page_url(target, directory_urls), here))
 
     def stylesheet(self) -> str:

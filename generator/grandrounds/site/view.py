@@ -18,6 +18,12 @@ from ..record.model import Case
 from .render import hidden_sections
 
 
+UNKNOWN_HIDES = frozenset({"learning_points"})
+"""Sections an unknown case also holds back, whatever its `teaching.hide`: they name the
+diagnosis (its reference list, citations and related cases wait too: see case.md.j2 and
+`render.related_html`)."""
+
+
 @dataclass(frozen=True)
 class PublicView:
     title: str  # the title a reader sees first
@@ -33,6 +39,7 @@ class PublicView:
 def public_view(case: Case, options: Any) -> PublicView:
     """The case as a reader first sees it on a site with these render `options`."""
     hidden = hidden_sections(case, getattr(options, "teaching_hide", ()))
-    neutral = getattr(case.teaching, "title", None)
-    title = neutral if neutral and "diagnosis" in hidden else case.title
-    return PublicView(title=title, real_title=case.title, hidden=hidden)
+    neutral = case.teaching.title
+    if neutral and "diagnosis" in hidden:  # an unknown case: what names the diagnosis waits for the reveal
+        return PublicView(title=neutral, real_title=case.title, hidden=hidden | UNKNOWN_HIDES)
+    return PublicView(title=case.title, real_title=case.title, hidden=hidden)
