@@ -169,14 +169,11 @@ def indexed_pages(site_dir: Path) -> int:
 def add_index_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of `grandrounds index` (the CLI registers the sub-command)."""
     parser.add_argument("site", type=Path, metavar="SITE", help="the folder of the built site (e.g. site)")
-    parser.add_argument("--site-url", default=None, metavar="URL",
-                        help="the address the site is published at (optional: the search box "
-                             "finds its base path at run time)")
 
 
 def cmd_index(args: argparse.Namespace) -> int:
     """`grandrounds index SITE`: write SITE/pagefind/; problems as file:line:col lines, exit 1."""
-    problems = index_site(args.site, getattr(args, "site_url", None))
+    problems = index_site(args.site)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
