@@ -78,7 +78,8 @@ def test_page_range_forms(page, full, abbreviated):
 
 @pytest.mark.parametrize("style, printed", [("nature", "Bioethics 16, iii\u2013v (2002)."),
                                              ("apa", "Bioethics, 16(2), iii\u2013v."),
-                                             ("vancouver", "2002;16(2):iii-v."), ("ama", "2002;16(2):iii-v.")])
+                                             ("vancouver", "2002;16(2):iii-v."),
+                                             ("ama", "2002;16(2):iii-v.")])
 def test_roman_page_ranges_take_the_styles_dash(style, printed):
     """NLM sample 'Pagination in roman numerals' ("Bioethics. 2002;16(2):iii-v."): the
     numerals as given, the dash the style's (citeproc-js check)."""

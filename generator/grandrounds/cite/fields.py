@@ -91,7 +91,8 @@ _RANGE = re.compile(r"(?<![\w.])([^\W\d_]{0,3})(\d+)([^\W\d_]{0,3})\s*" + _DASHE
 """A range of page numbers with up to three letters before or after each number:
 "1947-9", "775S-778S", "E93-5", "ii165-ii173", "S12 – S15". A compound number
 ("71.e1-71.e8") is not one: only its dash changes."""
-_ROMAN_RANGE = re.compile(r"(?<![\w.])([ivxlcdm]+|[IVXLCDM]+)\s*" + _DASHES + r"\s*([ivxlcdm]+|[IVXLCDM]+)(?!\w)")
+_ROMAN_RANGE = re.compile(r"(?<![\w.])([ivxlcdm]+|[IVXLCDM]+)\s*" + _DASHES
+                          + r"\s*([ivxlcdm]+|[IVXLCDM]+)(?!\w)")
 """A range of front-matter pages in roman numerals, "iii-v" (NLM sample 'Pagination in
 roman numerals'): it takes the style's dash, its numerals as given."""
 
