@@ -110,6 +110,28 @@ def reveal_headings(article) -> dict[str, str]:
     return found
 
 
+def previous_element(node):
+    siblings = [n for n in node.parent.children if not isinstance(n, str)]
+    index = siblings.index(node)
+    return siblings[index - 1] if index else None
+
+
+def in_sight(page) -> list[str]:
+    """The open reveals and answers whose content (its first line, after the prompt) the
+    view shows now, not scrolled out of it (Playwright's inner_text reads that text too)."""
+    return page.evaluate("""view => {
+        const frame = document.querySelector(view).getBoundingClientRect();
+        return Array.from(document.querySelectorAll(view + ' details[open]'))
+            .filter(d => d.getClientRects().length)
+            .filter(d => {
+                const content = d.querySelector(':scope > :not(summary)');
+                const box = content && content.getBoundingClientRect();
+                return box && box.top >= frame.top && box.top + 16 <= frame.bottom;
+            })
+            .map(d => d.dataset.section || d.closest('[data-question]').dataset.question);
+    }""", VIEW)
+
+
 def step_to(page, heading: str) -> int:
     """Press ArrowRight until the view shows the heading `heading`; return the step."""
     step, total = counter(page)
@@ -134,7 +156,10 @@ def walk(page) -> list[dict]:
         if n > 1:
             press(page, "ArrowRight", n)
         steps.append({"headings": visible_headings(page), "open": open_reveals(page),
-                      "url": step_in_url(page), "text": view_text(page)})
+                      "in_sight": in_sight(page),
+                      "url": step_in_url(page), "text": view_text(page),
+                      "figures": page.eval_on_selector_all(
+                          f"{VIEW} figure", "fs => fs.filter(f => f.getClientRects().length).map(f => f.id)")})
     return steps
 
 
@@ -223,6 +248,7 @@ def test_every_section_comes_in_page_order_and_each_hidden_one_opens_as_its_own_
             continue
         after = steps[closed[0] + 1]
         assert after["headings"] == now["headings"] and after["open"][key], key
+        assert key in after["in_sight"], key
     # the diagnosis itself is not visible before its step opens it
     final = article.find("div", cls="gr-diagnosis").squashed()
     where = next(i for i, s in enumerate(steps) if "diagnosis" in s["headings"])
@@ -344,8 +370,14 @@ def test_each_question_is_its_own_step_and_its_answer_the_next(page, question_ca
         assert asked[1] == asked[0] + 1
         assert stem in first["text"] and explanations not in first["text"]
         assert stem in second["text"] and explanations in second["text"]
+        assert question.get("data-question") in second["in_sight"]  # scrolled to it if need be
         assert first["headings"] == [title]  # a step of its own, split from its section
         assert title not in steps[asked[0] - 1]["headings"] and title not in steps[asked[1] + 1]["headings"]
+        # the figure it comes straight after (an image challenge) is shown with it
+        before = previous_element(question)
+        figures = [before.get("id")] if before is not None and before.tag == "figure" else []
+        assert first["figures"] == figures and second["figures"] == figures
+    assert any(previous_element(q).tag == "figure" for q in questions), "no image challenge to test"
 
 
 def test_a_question_can_be_answered_in_the_view_and_its_keys_stay_its_own(page, question_case):

@@ -13,12 +13,13 @@
    follows it; one step per `h3` subsection, as in a structured abstract, and per figure,
    with the section's heading on each), except the citation and CARE sections, related
    cases, the disclaimer and the tag chips. A question (`section.gr-question`) is a step
-   of its own, split from its section. A step with reveals (`details.gr-reveal` of a
-   hidden section, `details.gr-answer` of a question) is shown first with all of them
-   closed, then once more for each reveal, opened in order, so a hidden section or an
-   answer opens as its own step; the abstract's hidden parts stay closed (their section
-   opens later, in its place). The steps depend on the page only, not on the window, so
-   a step number means the same on every screen.
+   of its own, split from its section (with the figure it comes straight after, as in an
+   image challenge). A step with reveals (`details.gr-reveal` of a hidden section,
+   `details.gr-answer` of a question) is shown first with all of them closed, then once
+   more for each reveal, opened in order, so a hidden section or an answer opens as its
+   own step; the abstract's hidden parts stay closed (their section opens later, in its
+   place). The steps depend on the page only, not on the window, so a step number means
+   the same on every screen.
 
    Why `?present=N` and not `#present=N`: the fragment is the page's anchor (headings, the
    reference list's back links) and Material watches it (instant navigation, toc.follow);
@@ -57,7 +58,9 @@
   }
 
   /* The page as sections: [{id, nodes}] in page order; a question is a section of its own
-     (with any headings just before it), and what follows it until the next h2 is one too. */
+     (with any headings just before it, and the figure it comes straight after, as in an
+     image challenge, which stays in its own section too), and what follows it until the
+     next h2 is one too. */
   function sections(article) {
     var found = [];
     var current = null;
@@ -71,7 +74,9 @@
       if (child.tagName === "H2") {
         start(child.id, [child]);
       } else if (child.matches(QUESTION) || child.querySelector(QUESTION)) {
-        var lead = current.nodes.every(isHeading) ? current.nodes.splice(0) : [];
+        var last = current.nodes[current.nodes.length - 1];
+        var lead = current.nodes.every(isHeading) ? current.nodes.splice(0)
+          : last && last.tagName === "FIGURE" ? [last] : [];
         var id = current.id;
         start(id, lead.concat([child]));
         start(id, []);
@@ -212,7 +217,17 @@
     }
     article.scrollTop = 0;
     fit();
+    if (step.open.length) { scrollWithin(article, step.open[step.open.length - 1]); }
     writeUrl(state.index + 1);
+  }
+
+  /* When the step is taller than the view, scroll it so that what this step opened (a
+     reveal, an answer) is in sight: all of it when it fits, else its start. */
+  function scrollWithin(view, node) {
+    var box = node.getBoundingClientRect(), frame = view.getBoundingClientRect();
+    var top = box.top - frame.top + view.scrollTop, bottom = box.bottom - frame.top + view.scrollTop;
+    var wanted = Math.min(top, bottom - view.clientHeight);
+    if (wanted > 0) { view.scrollTop = wanted; }
   }
 
   function go(index) {
