@@ -22,7 +22,8 @@ import pytest
 from jinja2 import Environment
 
 from conftest import BROWSER_TIMEOUT, NAVIGATION_TIMEOUT, copy_project, run_mkdocs, serve_directory, write_case
-from grandrounds.site.search import BUNDLE, cmd_index, index_site, indexed_pages, search_exclude
+from grandrounds.site.search import (BUNDLE, add_index_arguments, cmd_index, index_site, indexed_pages,
+                                     search_exclude)
 
 VISIBLE_WORD = "quorvantine"
 HIDDEN_WORD = "zelmoradic"
@@ -114,10 +115,12 @@ def test_indexing_again_replaces_the_bundle(site):
 
 
 def test_index_command(site, tmp_path, capsys):
-    assert cmd_index(argparse.Namespace(site=site, site_url=None)) == 0
+    parser = argparse.ArgumentParser(prog="grandrounds index")
+    add_index_arguments(parser)  # what cli.py registers as `grandrounds index SITE`
+    assert cmd_index(parser.parse_args([str(site)])) == 0
     assert f"{len(_case_pages(site))} pages indexed into" in capsys.readouterr().err
     missing = tmp_path / "nothing-here"
-    assert cmd_index(argparse.Namespace(site=missing, site_url=None)) == 1
+    assert cmd_index(parser.parse_args([str(missing)])) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"{missing}:1:1: no such folder; ") and "Traceback" not in err
 
