@@ -369,7 +369,7 @@ KNOWN: list[Known] = [
           ours=sub(r"\b([A-Z])-([A-Z])\b", r"\1\2")),
     Known(("ama",), CITEPROC_WRONG,
           "a web page's site and dates: american-medical-association.csl \"Title. March 16, "
-          "2023.\"; AMA 11th 3.15.1 \"Title. Site name. Published March 16, 2023. Updated ...\"",
+          "2023.\"; AMA 11th (websites) \"Title. Site name. Published March 16, 2023. Updated ...\"",
           ours=first(site_out, sub(r" Published ", " "), sub(r" Updated \w+ \d+, \d{4}\.", "")),
           types=types("webpage")),
     Known(("ama",), STYLE_CHOICE,
@@ -437,12 +437,12 @@ KNOWN: list[Known] = [
           "range); APA 7 \"(Report No. HETA2000-0139-2824)\"",
           theirs=sub(r"\(Nos\. (\S+?)[-\u2013](\d+)\)", r"(Report No. \1-\2)"), types=types("report")),
     Known(("apa",), CITEPROC_WRONG,
-          "a web page whose author is its site: apa.csl repeats the site; APA 7 (9.? and 10.16) "
+          "a web page whose author is its site: apa.csl repeats the site; APA 7 (10.16, webpages) "
           "leaves the site out when it is the author", theirs=sub(r"\. World Health Organization\. ", ". "),
           types=types("webpage")),
     Known(("apa",), STYLE_CHOICE,
           "a preprint: apa.csl \"In medRxiv (No. 2020.04.14.20062463).\"; grandrounds \"[Preprint]. "
-          "medRxiv.\" (APA 7 10.8 example 73's form)",
+          "medRxiv.\" (APA Style's preprint form)",
           theirs=sub(r"\. In (\S+) \(No\. \S+\)\.", r" [Preprint]. \1."), types=PREPRINTS),
     Known(("apa",), STYLE_CHOICE,
           "a preprint with no server: grandrounds marks it \"[Preprint]\"; apa.csl prints nothing",
