@@ -19,9 +19,9 @@ scores against all others are summed bit-parallel in a few big-integer operation
 it has (a bit-sliced counter), and the best `LIMIT` are picked by walking the counter's bits
 from the top. Features shared by very many cases (a specialty, a common tag) cost the same as
 rare ones: a few operations on an n-bit integer, not one step per case that shares them.
-About 0.03 s for 1,000 cases and 0.5 s for 10,000 (CPU; the Counter over posting lists it replaced:
-0.18 s and 14 s; benchmarks/bench_search.py --related prints both);
-still quadratic in bits (n/64 machine words a feature a case), so ~50 s at 100,000.
+About 0.03 s for 1,000 cases and 0.65 s for 10,000 (CPU time, benchmarks/bench_search.py
+--related on the synthetic library; the Counter over posting lists it replaced took 0.14 s
+and 17 s); still quadratic in bits (n/64 machine words a feature a case): ~65 s at 100,000.
 """
 
 from __future__ import annotations
