@@ -256,11 +256,17 @@ def test_script_in_title_and_abstract_not_in_built_html(security_site):
 
 
 def test_script_in_title_not_in_home_specialty_and_tags_pages(security_site):
-    for page in ("index.html", "specialties/dermatology/index.html", "tags/index.html"):
+    # the pages that print its title: the home, its specialty's and its tag's (its one tag is
+    # its specialty: xss_record has no tags); the tags index prints tag names only
+    for page in ("index.html", "specialties/dermatology/index.html", "tags/dermatology/index.html"):
         doc = read_html(security_site / page)
         assert not any("alert(" in s for s in _scripts(doc)), page
+        assert "<script>alert" not in (security_site / page).read_text(encoding="utf-8"), page
         links = [a for a in article(doc).find_all("a") if (a.get("href") or "").rstrip("/").endswith("xss")]
         assert links and links[0].squashed() == XSS_TITLE, page
+    index = (security_site / "tags" / "index.html").read_text(encoding="utf-8")
+    assert not any("alert(" in s for s in _scripts(read_html(security_site / "tags" / "index.html")))
+    assert "<script>alert" not in index and 'alert("t")' not in index
 
 
 def _javascript_links(doc) -> list[str]:
