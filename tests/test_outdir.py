@@ -536,3 +536,24 @@ def test_new_and_add_messages_name_the_path_first(site, capsys, tmp_path):
     code, stdout, err = run_cli(capsys, "new", str(crowded), "--force")
     refused(code, stdout, err, "holds case records (cases/case-0.yaml", "and more")
     assert sorted(p.name for p in crowded.iterdir()) == ["cases"]
+
+
+def test_keep_leaves_another_tools_folders_alone(tmp_path):
+    """`render --engine` writes a project whose engine then writes site/ (and .cache/) in it."""
+    out = tmp_path / "out"
+    outdir.write_output(out, {"docs/a.md": "a"}, "render", keep=("site",))
+    (out / "site").mkdir()
+    (out / "site" / "index.html").write_text("x")
+    report = outdir.write_output(out, {"docs/b.md": "b"}, "render", keep=("site",))
+    assert (out / "site" / "index.html").read_text() == "x" and report.removed == 1
+    with pytest.raises(outdir.OutputRefused):
+        outdir.write_output(out, {"site/x.md": "x"}, "render", keep=("site",))
+
+
+def test_a_hash_cache_still_sees_a_hand_edit(tmp_path):
+    out, cache = tmp_path / "out", outdir.HashCache()
+    outdir.write_output(out, {"a.md": "a"}, "render", cache=cache)
+    outdir.write_output(out, {"a.md": "a"}, "render", cache=cache)
+    (out / "a.md").write_text("mine")
+    with pytest.raises(outdir.OutputRefused):
+        outdir.write_output(out, {"a.md": "b"}, "render", cache=cache)

@@ -163,10 +163,30 @@ def _content_bytes(content: Content) -> bytes:
     return content.encode("utf-8") if isinstance(content, str) else content
 
 
-def _content_hash(content: Content) -> str:
+def _content_hash(content: Content, cache: "HashCache | None" = None) -> str:
     if isinstance(content, Path):
-        return _sha256(content)
+        return cache.sha256(content) if cache is not None else _sha256(content)
     return hashlib.sha256(_content_bytes(content)).hexdigest()
+
+
+class HashCache:
+    """The sha256 of files already read, by path, kept while their (mtime_ns, size, inode)
+    stays the same: for a process that writes the same folder again and again (`render
+    --watch`), so that a round reads only the files that changed. Per process, never
+    stored: the manifest still holds only content hashes."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[tuple[int, int, int], str]] = {}
+
+    def sha256(self, path: Path, info: os.stat_result | None = None) -> str:
+        info = info if info is not None else path.stat()
+        stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+        hit = self._known.get(str(path))
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        digest = _sha256(path)
+        self._known[str(path)] = (stamp, digest)
+        return digest
 
 
 def normalise(relative: str) -> str | None:
@@ -232,11 +252,15 @@ class _Scan:
     more: bool = False  # the scan stopped early: more unexpected files than listed
 
 
-def _walk(folder: Path) -> Iterable[tuple[str, os.stat_result]]:
+def _walk(folder: Path, keep: frozenset[str] = frozenset()) -> Iterable[tuple[str, os.stat_result]]:
     """(relative POSIX path, lstat) of every entry under `folder` that is not a real
-    folder (files, links, devices), without following links; the manifest left out."""
+    folder (files, links, devices), without following links; the manifest and the
+    top-level entries named in `keep` left out."""
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
         base = Path(dirpath)
+        if base == folder:
+            dirnames[:] = [d for d in dirnames if d not in keep]
+            filenames = [f for f in filenames if f not in keep]
         for name in sorted(dirnames):
             if (base / name).is_symlink():
                 dirnames.remove(name)
@@ -250,15 +274,16 @@ def _walk(folder: Path) -> Iterable[tuple[str, os.stat_result]]:
 
 
 def _scan(folder: Path, manifest: Manifest | None, new_hashes: Mapping[str, str],
-          adopt: Callable[[str], bool]) -> _Scan:
+          adopt: Callable[[str], bool], keep: frozenset[str] = frozenset(),
+          cache: HashCache | None = None) -> _Scan:
     scan = _Scan()
     if not folder.is_dir():
         return scan
-    for rel, info in _walk(folder):
+    for rel, info in _walk(folder, keep):
         mine = manifest.files.get(rel) if manifest is not None else None
         regular = stat.S_ISREG(info.st_mode)
         if regular and mine is not None:
-            current = _sha256(folder / rel)
+            current = cache.sha256(folder / rel, info) if cache is not None else _sha256(folder / rel)
             if current in mine or current == new_hashes.get(rel):
                 scan.own[rel] = current
             else:
@@ -297,10 +322,14 @@ def _in_the_way(folder: Path, new: Iterable[str], own: Mapping[str, str]) -> tup
     """Own files that must go before the new ones can be written (a file where a folder
     is needed), or a refusal when something else is in the way (a folder where a file goes)."""
     first: list[str] = []
+    seen: set[str] = set()  # folders already looked at (most files share them)
     for rel in new:
         parts = rel.split("/")
         for i in range(1, len(parts)):
             prefix = "/".join(parts[:i])
+            if prefix in seen:
+                continue
+            seen.add(prefix)
             path = folder / prefix
             if os.path.lexists(path) and not path.is_dir():
                 if prefix in own:
@@ -338,26 +367,34 @@ def _check_owner(folder: Path, manifest: Manifest | None, command: str) -> None:
 
 
 def write_output(out: Path, files: Mapping[str, Content], command: str, cases_dir: Path | None = None, *,
-                 prune: bool = True, adopt: Callable[[str], bool] | None = None) -> Report:
+                 prune: bool = True, adopt: Callable[[str], bool] | None = None,
+                 keep: Iterable[str] = (), cache: HashCache | None = None) -> Report:
     """Write `files` (relative path -> content) into the output folder `out` under the rules
     of this module; returns what was done or raises `OutputRefused` having written nothing.
     `prune`: the files are the whole output, so own files not among them are removed
     (`render`); without it they are kept (`handout`, whose runs add PDFs). `adopt` says
     which files of a folder without a manifest count as earlier output (default: the paths
-    of `files`). A file with the same content is left untouched (its mtime too)."""
+    of `files`). A file with the same content is left untouched (its mtime too). `keep`:
+    top-level names in the folder that another tool writes (a site generator's build
+    folder and cache inside the project `render --engine` writes): never looked at,
+    replaced or removed, and no file of `files` may be under one. `cache`: a `HashCache`
+    kept across calls on the same folder (`render --watch`)."""
     check_location(out, cases_dir)
     folder = out.resolve()
+    keep = frozenset(keep)
     new: dict[str, Content] = {}
     for name, content in files.items():
         clean = normalise(name)
+        if clean is not None and clean.split("/", 1)[0] in keep:
+            clean = None
         if clean is None:
             raise _refusal(folder, f"cannot hold a file named '{name}' (not a plain relative path, "
                            f"or the manifest's name)", "rename that file in the cases folder")
         new[clean] = content
-    new_hashes = {rel: _content_hash(content) for rel, content in new.items()}
+    new_hashes = {rel: _content_hash(content, cache) for rel, content in new.items()}
     manifest = read_manifest(folder) if folder.is_dir() else None
     _check_owner(folder, manifest, command)
-    scan = _scan(folder, manifest, new_hashes, adopt or (lambda rel: rel in new))
+    scan = _scan(folder, manifest, new_hashes, adopt or (lambda rel: rel in new), keep, cache)
     refusal = _scan_refusal(folder, scan, command)
     first, in_the_way = _in_the_way(folder, new, scan.own)
     if refusal or in_the_way:

@@ -72,7 +72,7 @@ class Tag:
 
 @dataclass
 class Source:
-    """The source site's settings (its mkdocs.yml), and what of it could not be carried."""
+    """The source site's settings: its mkdocs.yml as data, tags kept (`Tag`)."""
 
     path: Path | None = None
     settings: dict[str, Any] = field(default_factory=dict)

@@ -1,6 +1,9 @@
 """What the MkDocs plugin does for the theme and its search, apart from our own pages.
 
-Owns two workarounds for `mkdocs serve --dirty`, both host-side and knowing nothing of cases:
+Owns the theme wiring (`add_theme_files`: our stylesheets, scripts and the `overrides/`
+folder whose main.html puts the head metadata in; `disable_material_search`: published
+builds search with Pagefind, `site.search`), and two workarounds for `mkdocs serve
+--dirty`, both host-side and knowing nothing of cases:
 - `SearchIndex`: Material's search plugin indexes only the pages a dirty rebuild renders, so
   its index would keep only those; this remembers each page's entries from its last build
   and writes the whole index after every build, as a cold build writes it.
@@ -18,6 +21,27 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 
 from ..fsio import atomic_write
+from ..site.render import PACKAGE_TEMPLATES
+
+OVERRIDES = PACKAGE_TEMPLATES / "overrides"  # Material theme overrides: main.html (head metadata)
+
+
+def add_theme_files(config: MkDocsConfig, stylesheets: list[str], scripts: list[str]) -> None:
+    """Our stylesheets before the site's own (which may override them), our scripts, and
+    `overrides/` after the site's custom_dir (whose own main.html wins), before Material's."""
+    config.extra_css[:0] = [s for s in stylesheets if s not in config.extra_css]
+    config.extra_javascript.extend(s for s in scripts if s not in map(str, config.extra_javascript))
+    if OVERRIDES.is_dir() and str(OVERRIDES) not in config.theme.dirs:
+        config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(OVERRIDES))
+
+
+def disable_material_search(config: MkDocsConfig) -> None:
+    """Turn Material's search plugin off for this build: it then writes no index, indexes no
+    page and its header box is not rendered (Material checks `enabled`); `assets/search.js`
+    puts the Pagefind box in its place."""
+    plugin = _search_plugin(config)
+    if plugin is not None and hasattr(getattr(plugin, "config", None), "enabled"):
+        plugin.config.enabled = False
 
 
 def _search_plugin(config: MkDocsConfig) -> Any:

@@ -1,14 +1,11 @@
 """The MkDocs (and ProperDocs) host: the site engine's outputs as MkDocs files. Hooks only.
 
-What the site is made of (which cases, pages, listings, related lists, downloads, feed,
-assets, figures, what changed) is the site engine's (`site.engine`); this adapter turns its
-outputs into `File`s (drafts at DRAFT inclusion, case pages out of the navigation, edit
-links to the records, `is_modified` from the engine's `changed`), removes the files of
-outputs that are gone, fills each page's slot in the finished HTML, gives Material the
-head metadata and tag chips, keeps Material's search index whole across `--dirty`
-rebuilds, reuses the theme's Jinja environment in `serve`, adds the PDF handouts, and
-reports problems: a `build` fails on any (`file:line:col: what; how to fix`); `serve` logs
-them and keeps the rest of the site up. Options: `plugin_config`; live reload: `livereload`.
+What the site holds, and what changed, is the site engine's (`site.engine`). This adapter
+turns its outputs into `File`s (inclusion levels, edit links, `is_modified`), deletes the
+files of outputs that are gone, fills each page's slot in the finished HTML, gives the
+theme the head metadata and tag chips, adds the PDF handouts, runs Pagefind after a build,
+and reports problems: `build` fails on any (`file:line:col: what; how to fix`), `serve`
+logs them and keeps the site up. Options: `plugin_config`; theme and search: `material`.
 """
 
 from __future__ import annotations
@@ -28,16 +25,15 @@ from mkdocs.structure.pages import Page
 from ..checks import check
 from ..errors import display_path
 from ..record.library import find_case_files
-from ..site import publish
+from ..site import publish, search
 from ..site.engine import Output, SiteBuild, SiteEngine, scripts, stylesheets
-from ..site.render import PACKAGE_TEMPLATES, display_name, page_url, tag_page_uri
+from ..site.render import display_name, page_url, tag_page_uri
 from .livereload import FolderWatch
-from .material import SearchIndex, ThemeEnv
+from .material import SearchIndex, ThemeEnv, add_theme_files, disable_material_search
 from .plugin_config import PluginConfig, site_options
 
 log = get_plugin_logger(__name__)
 
-OVERRIDES = PACKAGE_TEMPLATES / "overrides"  # Material theme overrides: main.html (head metadata)
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "tables", "toc")
 _INCLUSION = {"draft": InclusionLevel.DRAFT, "case": InclusionLevel.NOT_IN_NAV, "error": InclusionLevel.NOT_IN_NAV,
               "listing": InclusionLevel.NOT_IN_NAV}  # unless `Output.nav`
@@ -68,15 +64,12 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         self.is_serve = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        for name in REQUIRED_EXTENSIONS:
-            if not any(str(e).split(".")[-1] == name for e in config.markdown_extensions):
-                config.markdown_extensions.append(name)
+        config.markdown_extensions += [n for n in REQUIRED_EXTENSIONS  # what our pages need
+                                       if not any(str(e).split(".")[-1] == n for e in config.markdown_extensions)]
         templates = Path(self.config.templates_dir)
-        config.extra_css[:0] = [s for s in stylesheets(templates) if s not in config.extra_css]
-        config.extra_javascript.extend(s for s in scripts(templates) if s not in map(str, config.extra_javascript))
-        if OVERRIDES.is_dir() and str(OVERRIDES) not in config.theme.dirs:
-            # after the site's custom_dir (whose own main.html wins), before Material's
-            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(OVERRIDES))
+        add_theme_files(config, stylesheets(templates), scripts(templates))
+        if not self.is_serve and self.config.search == "pagefind":
+            disable_material_search(config)  # published pages load Pagefind's index, never Material's
         cases_dir = Path(self.config.cases_dir or config.docs_dir)
         options = site_options(self.config, config, serve=self.is_serve)
         sessions = Path(self.config.sessions_dir)
@@ -109,10 +102,8 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
 
     def _file(self, out: Output, config: MkDocsConfig, docs: Path, everything_changed: bool) -> File:
         inclusion = InclusionLevel.INCLUDED if out.nav else _INCLUSION.get(out.kind, InclusionLevel.UNDEFINED)
-        if out.text is None:
-            file = _GeneratedFile.generated(config, out.path, abs_src_path=str(out.source), inclusion=inclusion)
-        else:
-            file = _GeneratedFile.generated(config, out.path, content=out.text, inclusion=inclusion)
+        file = _GeneratedFile.generated(config, out.path, content=out.text, inclusion=inclusion,
+                                        abs_src_path=None if out.source is None else str(out.source))
         file.changed = out.changed or (everything_changed and out.is_page)
         if out.record is not None and out.is_page and out.record.resolve().is_relative_to(docs):
             file.edit_uri = out.record.resolve().relative_to(docs).as_posix()  # "Edit this page"
@@ -232,6 +223,10 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
             if target.is_file():
                 target.unlink()
         self._search.write(config, [f.src_uri for f in self._pages])
+        if not self.is_serve and self.config.search == "pagefind":  # Pagefind runs in a process of its own
+            problems = search.index_site(Path(config.site_dir), config.site_url)
+            if problems:
+                raise PluginError("grandrounds: the search index could not be made:\n" + "\n".join(map(str, problems)))
 
     @event_priority(100)  # first, so other plugins' on_env see the environment returned
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:

@@ -37,6 +37,8 @@ class PluginConfig(base.Config):
     privacy = c.Choice(("warning", "error"), default="warning")  # error: privacy findings fail the build
     care_table = c.Type(bool, default=False)  # the CARE checklist table on case-report pages
 
+    search = c.Choice(("pagefind", "material"), default="pagefind")  # in `build`; serve uses Material's
+
     # PDF handouts (`mkdocs build` only; serve leaves them out to stay fast)
     handouts = c.Type(bool, default=False)  # handouts/<id>.pdf and a "Download PDF handout" link
     handout_paper = c.Choice(("a4", "letter"), default="a4")
