@@ -470,10 +470,12 @@ def title_case(title: str) -> str:
     return "".join(pieces)
 
 
+@lru_cache(maxsize=1024)
 def book_title_case(title: str) -> str | Rich:
     """A book's title in `title_case` (AMA 11th; Nature: "Book titles are italic with all
     main words capitalized"), its CSL rich-text tags kept as tags and `nocase` spans as
-    written; rich text comes back as `Rich`."""
+    written; rich text comes back as `Rich`. Remembered: the same textbooks recur across a
+    site's lists, and title case costs more than the rest of a Nature entry."""
     return recase(title, title_case) if title else title
 
 
