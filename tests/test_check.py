@@ -19,7 +19,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import FIXTURES, ROOT, read_html, run_cli, write_case
+from conftest import FIXTURES, PNG_1PX, ROOT, read_html, run_cli, write_case
 from grandrounds.checks import check
 from grandrounds.record.library import Library, read_case
 
@@ -258,6 +258,75 @@ def test_title_that_gives_away_a_hidden_diagnosis(site, title, warned):
         teaching: {{hide: [diagnosis]}}
     """)
     assert codes(findings_of(path)) == (["teaching/title-reveals"] if warned else [])
+
+
+def test_an_unknown_case_may_name_its_diagnosis_in_its_title_but_not_in_its_teaching_title(site):
+    def record(teaching_title: str) -> str:
+        return f"""
+            title: "Anti-NMDA receptor encephalitis in a young woman"
+            type: case-study
+            source: {{title: S}}
+            abstract: A.
+            diagnosis: {{final: "Anti-NMDA receptor encephalitis"}}
+            teaching: {{hide: [diagnosis], title: "{teaching_title}"}}
+        """
+    assert codes(findings_of(write_case(site, "x", record("A young woman with psychosis")))) == []
+    findings = findings_of(write_case(site, "x", record("Anti-NMDA receptor encephalitis presenting as psychosis")))
+    assert codes(findings) == ["teaching/title-reveals"]
+    assert findings[0].line == 6  # at teaching.title, not at the title shown after the reveal
+
+
+def test_title_reveals_suggests_a_teaching_title(site):
+    path = write_case(site, "x", """
+        title: "Anti-NMDA receptor encephalitis"
+        type: case-study
+        source: {title: S}
+        abstract: A.
+        diagnosis: {final: "Anti-NMDA receptor encephalitis"}
+        teaching: {hide: [diagnosis]}
+    """)
+    (finding,) = findings_of(path)
+    assert "teaching: {title: ...}" in finding.hint
+
+
+@pytest.mark.parametrize("record_id, warned", [("nmda-encephalitis-1", True), ("young-woman-psychosis", False)])
+def test_an_id_that_names_the_hidden_diagnosis(site, record_id, warned):
+    path = write_case(site, record_id, f"""
+        id: {record_id}
+        title: A young woman with psychosis
+        type: case-study
+        source: {{title: S}}
+        abstract: A.
+        diagnosis: {{final: "Anti-NMDA receptor encephalitis"}}
+        teaching: {{hide: [diagnosis]}}
+    """)
+    findings = findings_of(path)
+    assert codes(findings) == (["teaching/id-reveals"] if warned else [])
+    if warned:
+        assert (findings[0].line, findings[0].col) == (1, 5) and "aliases" in findings[0].hint
+
+
+@pytest.mark.parametrize("fields, where", [
+    ("abstract: {background: Psychosis is common., conclusions: Test for NMDA receptor antibodies.}", [(4, 59)]),
+    ("abstract: {background: Encephalitis can present as psychosis.}", [(4, 24)]),
+    ("abstract: A.\n        figures: [{id: f1, file: f.png, alt: MRI of an ovarian teratoma, caption: A pelvic mass.}]",
+     [(5, 38)]),
+    ("abstract: {background: Psychosis is common., conclusions: Test for antibodies early.}", []),
+    ("abstract: {conclusions: Test for NMDA antibodies.}\n        teaching: {hide: [diagnosis, discussion]}", []),
+])
+def test_visible_text_that_names_the_hidden_diagnosis(site, fields, where):
+    (site / "cases").mkdir(exist_ok=True)
+    (site / "cases" / "f.png").write_bytes(PNG_1PX)
+    teaching = "" if "teaching:" in fields else "\n        teaching: {hide: [diagnosis]}"
+    path = write_case(site, "x", f"""
+        title: A young woman with psychosis
+        type: case-study
+        source: {{title: S}}
+        {fields}
+        diagnosis: {{final: "Anti-NMDA receptor encephalitis with ovarian teratoma"}}{teaching}
+    """)
+    findings = [f for f in findings_of(path) if f.code == "teaching/text-reveals"]
+    assert [(f.line, f.col) for f in findings] == where
 
 
 @pytest.mark.parametrize("labels, revealing", [

@@ -247,11 +247,60 @@ def _teaching_findings(case: Case) -> list[_Pending]:
     joined = " ".join(final_words)
     content = [w for w in final_words if w not in _STOP and len(w) > 2]
     found = []
+    neutral = case.teaching.title  # an unknown case: its title is shown only with the diagnosis
+    if neutral:
+        title_words = _words(neutral)
     if (joined and f" {joined} " in f" {' '.join(title_words)} ") or (content and set(content) <= set(title_words)):
-        found.append(_Pending(("title",), "warning", "teaching/title-reveals",
+        found.append(_Pending(("teaching", "title") if neutral else ("title",), "warning", "teaching/title-reveals",
                               "the title gives away the final diagnosis that teaching.hide holds back",
-                              "retitle by the presentation (\"A young woman with fever and confusion\")"))
-    return found + _labels_revealing(case, set(content))
+                              "retitle by the presentation (\"A young woman with fever and confusion\")" if neutral else
+                              "add `teaching: {title: ...}`, a neutral title shown until the reveal "
+                              "(\"Haemoptysis in a 19-year-old woman with lupus\"), or retitle the case"))
+    distinctive = {w for w in content if len(w) > 3}
+    return found + _labels_revealing(case, set(content)) + _id_revealing(case, distinctive) \
+        + _text_revealing(case, distinctive)
+
+
+def _shared(text: str, distinctive: set[str]) -> list[str]:
+    """The distinctive words of a hidden diagnosis that `text` also holds."""
+    return sorted(set(_words(text)) & distinctive)
+
+
+def _id_revealing(case: Case, distinctive: set[str]) -> list[_Pending]:
+    """The id is in the page's URL, the handout's and citation files' names and the edit
+    link, all seen before the reveal (`teaching/id-reveals`)."""
+    shared = _shared(case.slug.replace("_", " ").replace("-", " "), distinctive)
+    if not shared:
+        return []
+    return [_Pending(("id",), "warning", "teaching/id-reveals",
+                     f"the case id '{case.slug}' (its URL, file names and edit link) names the hidden "
+                     f"diagnosis ({', '.join(shared)})",
+                     "give the record a neutral `id:` (or file name), and list the old one under `aliases:`")]
+
+
+def _text_revealing(case: Case, distinctive: set[str]) -> list[_Pending]:
+    """Text shown before the reveal that names the hidden diagnosis (`teaching/text-reveals`):
+    the abstract's background and conclusions (unless their sections are hidden too) and
+    the figures' captions and alt text."""
+    fields: list[tuple[tuple[Any, ...], str]] = []
+    if isinstance(case.abstract, dict):
+        hidden = set(case.teaching.hide)
+        for key in ("background", "conclusions"):
+            text = case.abstract.get(key)
+            if text and not (key == "conclusions" and "discussion" in hidden):
+                fields.append((("abstract", key), markdown_to_text(text)))
+    if "figures" not in case.teaching.hide:
+        for i, figure in enumerate(case.figures):
+            fields += [(("figures", i, "caption"), markdown_to_text(figure.caption or "")), (("figures", i, "alt"), figure.alt)]
+    found = []
+    for path, text in fields:
+        shared = _shared(text, distinctive)
+        if shared:
+            found.append(_Pending(path, "warning", "teaching/text-reveals",
+                                  f"this text is shown before the reveal and names the hidden diagnosis "
+                                  f"({', '.join(shared)})",
+                                  "describe what is seen, not what it is, or hide this section too"))
+    return found
 
 
 def _labels_revealing(case: Case, diagnosis_words: set[str]) -> list[_Pending]:
