@@ -54,6 +54,7 @@ from .record.load import load_record
 from .site.markup import markdown_to_text
 from .record.model import SECTIONS, Case
 from .parallel import imap_forked, worker_count
+from .site.view import public_view
 from .site.render import (ABSTRACT_TITLES, INVESTIGATION_COLUMNS, LICENSES, MANAGEMENT_COLUMNS, TYPE_NAMES,
                      Renderer, RenderOptions, _filled_columns, case_references, cited_first, display_name,
                      patient_line, slugify)
@@ -136,8 +137,10 @@ def _renderer(options: HandoutOptions) -> Renderer:
 
 
 def summary_citation(case: Case, options: HandoutOptions) -> Any:
-    """How to cite this summary (the case page's "Cite this summary"), formatted."""
-    return cite.format_reference(_renderer(options).summary_item(case), cite.style_for(case, options))
+    """How to cite this summary (the case page's "Cite this summary"), formatted; for an
+    unknown case under the title it is shown by (the footer is on every page)."""
+    item = _renderer(options).summary_item(case)
+    return cite.format_reference({**item, "title": public_view(case, options).title}, cite.style_for(case, options))
 
 
 def _sections(case: Case, hidden: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -193,8 +196,11 @@ def _context(case: Case, options: HandoutOptions) -> dict[str, Any]:
     held = render.hidden_abstract(case, hidden)
     numbered = {number: q for places in render.question_places(case, hidden).values() for number, q in places}
     license_name, license_url = LICENSES.get(case.license or "", (case.license, None))
+    view = public_view(case, options)
     return dict(
         case=case,
+        title=view.title,  # an unknown case's real title is printed with its answers
+        real_title=view.real_title if view.unknown else None,
         byline=" · ".join(x for x in (patient_line(case), TYPE_NAMES[case.type],
                                       ", ".join(display_name(s) for s in case.specialties),
                                       case.year) if x),
@@ -239,9 +245,10 @@ def handout_html(cases: Sequence[Case], options: HandoutOptions, booklet_title: 
     booklet = booklet_title is not None
     articles = [(c, Markup(case_article(c, options, prefix=f"{c.slug}--" if booklet else ""))) for c in cases]
     authors = [] if booklet else [a.name for a in cases[0].authors]
-    title = booklet_title if booklet else cases[0].title
+    title = booklet_title if booklet else public_view(cases[0], options).title
     return env.get_template("handout.html.j2").render(
         title=title, authors=authors, booklet=booklet, articles=articles,
+        titles={c.slug: public_view(c, options).title for c in cases},
         library_name=options.library_name, paper=PAPERS[options.paper],
         description="" if booklet else _plain_abstract(cases[0], options),
         keywords=[] if booklet or hidden_sections(cases[0], options) else cases[0].keywords,

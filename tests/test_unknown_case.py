@@ -1,0 +1,94 @@
+"""An unknown case gives nothing away: its real title and final diagnosis are in no output
+file of the built site except inside a reveal, in its `cite/` downloads and on its
+handout's answers page (issue 13: HTML, JSON, XML, the search bundle, PDF text)."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import ROOT, build_project, parse_html, squash
+from grandrounds.record.library import load_library
+from grandrounds.site.markup import markdown_to_text
+from grandrounds.site.render import RenderOptions
+from grandrounds.site.view import public_view
+
+UNKNOWN = "palpitations-runner"
+
+
+def _secrets() -> list[str]:
+    case = next(c for c in load_library(ROOT / "cases").cases if c.slug == UNKNOWN)
+    view = public_view(case, RenderOptions())
+    assert view.unknown, "the example library's unknown case lost its teaching title"
+    return [case.title, markdown_to_text(case.final_diagnosis)]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    def prepare(root: Path) -> None:
+        config = root / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "      style: nature\n", "      style: nature\n      handouts: true\n"), encoding="utf-8")
+    return build_project(tmp_path_factory.mktemp("unknown"), prepare)
+
+
+def _visible_html(text: str) -> str:
+    """The page's text and attribute values, without what sits inside a reveal."""
+    doc = parse_html(text)
+    for node in list(doc.iter()):
+        if node.tag == "details" and "gr-reveal" in node.classes and node.parent is not None:
+            node.parent.children.remove(node)
+    parts = []
+    for node in doc.iter():
+        parts += [str(v) for v in node.attrs.values() if v]
+    return squash(doc.text() + " " + " ".join(parts))
+
+
+def _found(text: str, secrets: list[str]) -> list[str]:
+    flat = squash(re.sub(r"<[^>]+>", " ", text))
+    return [s for s in secrets if s.lower() in flat.lower() or s.lower() in text.lower()]
+
+
+def test_the_secrets_are_findable_where_they_belong(site):
+    """So that the searches below could find them (the test can fail)."""
+    title, diagnosis = _secrets()
+    page = (site / UNKNOWN / "index.html").read_text(encoding="utf-8")
+    assert title in squash(parse_html(page).text()) and diagnosis[:30] in squash(parse_html(page).text())
+    assert title in (site / "cite" / f"{UNKNOWN}.summary.ris").read_text(encoding="utf-8")
+    pages = [squash(p.extract_text()) for p in PdfReader(site / "handouts" / f"{UNKNOWN}.pdf").pages]
+    answers_at = next(i for i, text in enumerate(pages) if text.startswith("Answers"))
+    assert title in " ".join(pages[answers_at:])
+
+
+def test_no_output_file_names_the_unknown_case_outside_its_reveals(site):
+    secrets = _secrets()
+    leaks = []
+    for path in sorted(site.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(site).as_posix()
+        if rel.startswith(f"cite/{UNKNOWN}."):
+            continue  # the downloads cite the summary by its real title
+        data = path.read_bytes()
+        if path.suffix == ".html":
+            text = _visible_html(data.decode("utf-8"))
+        elif path.suffix == ".pdf":
+            pages = [squash(p.extract_text()) for p in PdfReader(path).pages]
+            answers = next((i for i, t in enumerate(pages) if t.startswith("Answers")), len(pages))
+            text = " ".join(pages[:answers])  # its answers page may name it
+            text += " " + " ".join(str(v) for v in (PdfReader(path).metadata or {}).values())
+        elif data[:2] == b"\x1f\x8b" or path.suffix.startswith(".pf_"):
+            try:
+                text = gzip.decompress(data).decode("utf-8", "replace")  # Pagefind's chunks
+            except OSError:
+                text = data.decode("utf-8", "replace")
+        else:
+            text = data.decode("utf-8", "replace")
+        found = _found(text, secrets)
+        if found:
+            leaks.append((rel, found))
+    assert not leaks
