@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -194,9 +195,15 @@ def page_text(out: Output) -> str:
     if out.head and text.startswith("---\n"):
         end = text.find("\n---\n", 3)
         if end >= 0:
-            line = f"{HEAD_KEY}: {meta_value(Markup(out.head))}"
-            text = f"{text[:end]}\n{line}{text[end:]}"
+            text = f"{text[:end]}\n{_head_line(out.head)}{text[end:]}"
     return text
+
+
+@lru_cache(maxsize=4096)
+def _head_line(head: str) -> str:
+    """The front-matter line of a head (remembered: `--watch` writes every page a round,
+    and a head changes only with its record)."""
+    return f"{HEAD_KEY}: {meta_value(Markup(head))}"
 
 
 def override_files(source: Source, templates_dir: Path | None) -> dict[str, outdir.Content]:
