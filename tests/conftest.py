@@ -62,10 +62,17 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
 # --------------------------------------------------------------------------- sites
 
 
-def copy_project(dest: Path) -> Path:
-    """Copy mkdocs.yml, cases/ and templates/ of the repository into `dest`."""
+def copy_project(dest: Path, search: str = "material") -> Path:
+    """Copy mkdocs.yml, cases/ and templates/ of the repository into `dest`. `search`: the
+    plugin's `search` option for `mkdocs build`. Most tests read or use Material's search
+    (what `serve` always runs); the example's default, Pagefind, is tested with
+    `search="pagefind"` (tests/test_pagefind.py, tests/test_unknown_case.py)."""
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    if search != "pagefind":
+        assert "  - grandrounds:\n" in config
+        config = config.replace("  - grandrounds:\n", f"  - grandrounds:\n      search: {search}\n", 1)
+    (dest / "mkdocs.yml").write_text(config, encoding="utf-8")
     shutil.copytree(ROOT / "cases", dest / "cases")
     shutil.copytree(ROOT / "templates", dest / "templates")
     return dest
@@ -81,9 +88,9 @@ def run_mkdocs(project: Path, timeout: float = 600) -> subprocess.CompletedProce
     )
 
 
-def build_project(dest: Path, prepare: Callable[[Path], None] | None = None) -> Path:
+def build_project(dest: Path, prepare: Callable[[Path], None] | None = None, search: str = "material") -> Path:
     """Copy the project to `dest`, let `prepare(dest)` change it, build it; fail on errors."""
-    copy_project(dest)
+    copy_project(dest, search)
     if prepare:
         prepare(dest)
     result = run_mkdocs(dest)

@@ -211,7 +211,7 @@ def test_staged_sections_each_open_on_their_own(body, example):
     reveals = body.find_all("details", cls="gr-reveal")
     assert [r.get("data-section") for r in reveals] == [
         "abstract-investigations", "abstract-diagnosis", "abstract-management",
-        "investigations", "diagnosis", "management", "learning_points", "references", "cite-summary"]
+        "investigations", "diagnosis", "management", "learning_points", "references", "cite-summary", "related"]
     for reveal in reveals:
         assert "open" not in reveal.attrs
         assert not [d for d in reveal.iter() if d is not reveal and d.tag == "details"]  # none nested

@@ -33,7 +33,7 @@ def site(tmp_path_factory) -> Path:
         config = root / "mkdocs.yml"
         config.write_text(config.read_text(encoding="utf-8").replace(
             "      style: nature\n", "      style: nature\n      handouts: true\n"), encoding="utf-8")
-    return build_project(tmp_path_factory.mktemp("unknown"), prepare)
+    return build_project(tmp_path_factory.mktemp("unknown"), prepare, search="pagefind")
 
 
 def _visible_html(text: str) -> str:
