@@ -283,7 +283,10 @@ def test_the_config_carries_the_sites_settings_but_not_the_plugin(tmp_path, monk
     assert config["extra"] == {"analytics": {"provider": "none"}}
     assert config["extra_css"][-1] == "my.css" and "assets/grandrounds.css" in config["extra_css"]
     assert "assets/grandrounds.js" in config["extra_javascript"]
-    assert config["not_in_nav"].split() == ["/elderly-hyponatraemia-siadh.md"]
+    hidden = config["not_in_nav"].split()
+    assert "/elderly-hyponatraemia-siadh.md" in hidden and any(h.startswith("/tags/") for h in hidden)
+    assert not {"/index.md", "/tags.md", "/bibliography.md"} & set(hidden)
+    assert not [h for h in hidden if h.startswith("/specialties/")]  # each specialty's (only) page is listed
     assert (out / "overrides" / "partials" / "footer.html").read_text() == "<footer>ours</footer>"
     assert "page.meta.grandrounds_head" in (out / "overrides" / "main.html").read_text()
     page = (out / "docs" / "elderly-hyponatraemia-siadh.md").read_text(encoding="utf-8")

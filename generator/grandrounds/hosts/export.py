@@ -10,8 +10,8 @@ Owns what such a folder holds and the engine's config in it:
   (the page head's Highwire, Open Graph and JSON-LD metadata, read from `page.meta`,
   plus the site's own `custom_dir` files) and the engine's config (`mkdocs.yml`,
   `properdocs.yml` or `zensical.toml`): the site's own settings carried over from the
-  source `mkdocs.yml` (never its `grandrounds` plugin), case pages out of the navigation
-  (`not_in_nav`), the stylesheets and scripts listed.
+  source `mkdocs.yml` (never its `grandrounds` plugin), every page but those the engine
+  marks `Output.nav` out of the navigation (`not_in_nav`), the stylesheets and scripts listed.
 
 Everything is written through `outdir.write_output` (the manifest, atomic writes, the
 refusals; a file whose content is unchanged is not touched, so a watching engine rebuilds
@@ -56,7 +56,6 @@ OVERRIDE_TEMPLATE = "engines/overrides/main.html"
 CARRIED = ("site_name", "site_description", "site_author", "site_url", "copyright", "repo_url",
            "repo_name", "extra", "validation")
 PAGE_KINDS = ("case", "draft", "error", "listing")
-OUT_OF_NAV = ("case", "draft", "error")
 
 
 class ConfigProblem(Exception):
@@ -254,7 +253,7 @@ def engine_config(engine: str, source: Source, build: SiteBuild, options: Render
     plugins = _plugins(settings.get("plugins"), engine)
     if plugins is not None:
         config["plugins"] = plugins
-    hidden = sorted(o.path for o in build.outputs.values() if o.kind in OUT_OF_NAV)
+    hidden = sorted(o.path for o in build.outputs.values() if o.is_page and not o.nav)  # as the plugin does
     if hidden:
         config["not_in_nav"] = "".join(f"/{path}\n" for path in hidden)
     return config
