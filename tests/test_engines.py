@@ -180,6 +180,28 @@ def test_markup_in_a_title_prints_as_text_never_as_markup(built):
     assert specialty.find("title").text().startswith("Rheum <b>x</b> - ")
 
 
+def test_case_pages_and_only_they_are_marked_for_the_search_index(built, published):
+    engine, site = built
+    def marked(doc: Node) -> list[Node]:
+        return [n for n in doc.iter() if "data-pagefind-body" in n.attrs]
+
+    for slug in published:
+        assert len(marked(_page(site, slug))) == 1, (engine, slug)
+    for listing in ("", "tags", "bibliography"):
+        assert not marked(_page(site, listing)), (engine, listing)
+
+
+def test_grandrounds_index_indexes_the_case_pages_of_the_built_site(built, published, tmp_path):
+    engine, site = built
+    if not _installed("pagefind"):
+        pytest.skip("pagefind is not installed (pip install 'pagefind[bin]')")
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy)  # the fixture's site stays as the engine built it
+    result = _run([sys.executable, "-m", "grandrounds.cli", "index", str(copy)], tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert f"{len(published)} pages indexed" in result.stdout, result.stdout
+
+
 def test_citation_downloads_and_figures_are_in_the_site(built, published):
     engine, site = built
     for slug in published:
