@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, Node, copy_project, read_html, run_cli
+from conftest import ROOT, Node, copy_project, parse_html, read_html, run_cli
 from grandrounds.hosts import export, watch
 from grandrounds.record.library import load_library
 from grandrounds.record.model import Case
@@ -232,6 +232,36 @@ def test_the_plugin_builds_unchanged_under_properdocs_strict(library, tmp_path, 
     for slug, title in shown_titles.items():
         assert _page(tmp_path / "site", slug).find("h1").squashed() == title
     assert "should be renamed to 'properdocs.yml'" not in result.stdout  # -f: no fallback warning
+
+
+def test_the_plugin_serves_unchanged_under_properdocs_serve_dirty(library, shown_titles):
+    import socket
+    import time
+    import urllib.request
+
+    if not _installed("properdocs"):
+        pytest.skip("properdocs is not installed (pip install properdocs; the test extras pin it)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "properdocs", "serve", "--dirty", "-f", "mkdocs.yml",
+                             "-a", f"127.0.0.1:{port}"], cwd=library, env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    slug, title = next(iter(shown_titles.items()))
+    try:
+        deadline, body = time.monotonic() + 300, ""
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/{slug}/", timeout=10) as response:
+                    body = response.read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.5)
+    finally:
+        os.killpg(proc.pid, 15)
+        output = proc.communicate(timeout=60)[0].decode("utf-8", "replace")
+    assert body, output
+    assert parse_html(body).find("h1").squashed() == title
 
 
 # --------------------------------------------------------------------------- the config written
