@@ -176,6 +176,12 @@
     });
   }
 
+  /* One search at a time: Pagefind cannot cancel one, and at 10,000 cases a short prefix
+     ("s", "sh") takes seconds, so queries typed meanwhile would queue behind each other. A
+     query typed while one runs waits, and only the latest then runs. */
+  var running = false;
+  var waiting = null;
+
   function run(query, mine) {
     if (mine !== generation) return;
     if (!query.trim()) {
@@ -184,6 +190,8 @@
       meta.textContent = texts.placeholder;
       return;
     }
+    if (running) { waiting = [query, mine]; return; }
+    running = true;
     load().then(function (pf) { return pf.search(query); }).then(function (found) {
       if (mine !== generation || !found) return;
       list.replaceChildren();
@@ -191,17 +199,26 @@
       meta.textContent = count(found.results.length);
       shown = found.results.slice();
       return renderMore(mine);
-    }).catch(function () { /* reported by load() */ });
+    }).catch(function () { /* reported by load() */ }).then(function () {
+      running = false;
+      var next = waiting;
+      waiting = null;
+      if (next) run(next[0], next[1]);
+    });
   }
 
-  /* Every keystroke makes the results of earlier queries stale at once; Pagefind starts
-     fetching the index chunk for the word while the debounce runs. */
+  /* Every keystroke makes the results of earlier queries stale at once. Words of three or
+     more letters are searched DEBOUNCE_MS after the last keystroke, and Pagefind starts
+     fetching their index chunk at once; one or two letters match most of a large library,
+     so they are searched only once typing pauses (SHORT_MS). */
+  var SHORT_MS = 300;
   function typed() {
     var mine = ++generation;
     var query = input.value;
+    var short = query.trim().length < 3;
     clearTimeout(timer);
-    if (pagefind && query.trim()) pagefind.then(function (pf) { return pf.preload(query); }).catch(function () {});
-    timer = setTimeout(function () { run(query, mine); }, DEBOUNCE_MS);
+    if (pagefind && !short) pagefind.then(function (pf) { return pf.preload(query); }).catch(function () {});
+    timer = setTimeout(function () { run(query, mine); }, short ? SHORT_MS : DEBOUNCE_MS);
   }
 
   input.addEventListener("focus", function () { open(); load(); });
