@@ -510,3 +510,30 @@ def test_watch_in_a_real_process_stops_on_ctrl_c_with_exit_0_and_no_traceback(tm
             proc.kill()
     assert proc.returncode == 0, output
     assert "Traceback" not in output and "stopped watching" in output
+
+
+def test_watch_follows_the_source_config_and_keeps_the_last_good_one_when_it_breaks(tmp_path):
+    tomllib = pytest.importorskip("tomllib")
+    project = _project(tmp_path, "site_name: First name\n")
+    config, out, log = project / "mkdocs.yml", tmp_path / "out", io.StringIO()
+
+    def rename():
+        config.write_text("site_name: Second name\nplugins:\n  - grandrounds:\n      disclaimer: Teaching only.\n",
+                          encoding="utf-8")
+
+    def break_it():
+        config.write_text("site_name: [broken\n", encoding="utf-8")
+
+    seen: list[tuple[str, str]] = []
+
+    def look() -> None:
+        settings = tomllib.loads((out / "zensical.toml").read_text(encoding="utf-8"))["project"]
+        seen.append((settings["site_name"], (out / "docs" / "elderly-hyponatraemia-siadh.md").read_text("utf-8")))
+
+    edits = [rename, look, break_it, look]
+    target = watch.Target(out, "zensical", config, {}, False, project / "cases", project / "templates")
+    assert watch.run(target, poll=0, log=log, rounds=_Script(out, edits)) == 0
+    (first_name, first_page), (second_name, second_page) = seen
+    assert first_name == "Second name" and "Teaching only." in first_page
+    assert second_name == "Second name" and second_page == first_page
+    assert "mkdocs.yml:2:1:" in log.getvalue() and "the last good settings are kept" in log.getvalue()
