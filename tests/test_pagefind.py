@@ -3,12 +3,11 @@
 
 A copy of the example library plus two records of our own, each holding a made-up word in
 one place: a visible section (`VISIBLE_WORD`), a teaching-hidden section (`HIDDEN_WORD`), and
-a text that looks like markup (`MARKUP_TEXT`). The site is built with Material's search
-plugin off (as a published build is) and indexed by `index_site`; then chromium (the harness
-of tests/test_browser.py) types into the header box, at the site root and under `/repo/`.
-
-Until the plugin's main.html writes `data-pagefind-body` on case pages itself, the test
-project's own `custom_dir` adds it there (the same condition: the page has case metadata).
+a text that looks like markup (`MARKUP_TEXT`). The site is built as it is published
+(`mkdocs build`: the plugin turns Material's search off and indexes the case pages, marked
+`data-pagefind-body` by the plugin's main.html) and indexed once more by `index_site` itself;
+then chromium (the harness of tests/test_browser.py) types into the header box, at the site
+root and under `/repo/`.
 """
 
 from __future__ import annotations
@@ -53,13 +52,6 @@ diagnosis:
   by: patient
 """
 
-MAIN_HTML = """\
-{% extends "base.html" %}
-{% block extrahead %}{{ super() }}{% if grandrounds_head %}{{ grandrounds_head }}{% endif %}{% endblock %}
-{% block content %}{% if grandrounds_head %}<div data-pagefind-body>{{ super() }}</div>{% else %}{{ super() }}{% endif %}{% endblock %}
-"""
-
-
 def _prepare(project: Path) -> None:
     write_case(project, VISIBLE_CASE, RECORD.format(
         title="Fever and a rash after travel",
@@ -71,23 +63,16 @@ def _prepare(project: Path) -> None:
         diagnosis="Rickettsial infection",
         reasoning=f"The {HIDDEN_WORD} eschar gave it away.",
         teaching="teaching:\n  hide: [diagnosis]\n"))
-    config = project / "mkdocs.yml"
-    text = config.read_text(encoding="utf-8")
-    assert "  - search\n" in text and "  name: material\n" in text
-    text = text.replace("  - search\n", "  - search:\n      enabled: false\n")
-    text = text.replace("  name: material\n", "  name: material\n  custom_dir: overrides\n")
-    config.write_text(text, encoding="utf-8")
-    (project / "overrides").mkdir()
-    (project / "overrides" / "main.html").write_text(MAIN_HTML, encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("pagefind") / "project")
+    project = copy_project(tmp_path_factory.mktemp("pagefind") / "project", search="pagefind")
     _prepare(project)
     result = run_mkdocs(project)
     assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}"
     site = project / "site"
+    assert indexed_pages(site) > 0  # the build indexed it
     assert index_site(site, "https://example.org/repo/") == []
     return site
 
