@@ -151,7 +151,7 @@ def test_seed_case_reference_text_matches_the_nature_fixture(pages):
 
 def test_references_heading_is_excluded_from_search(pages):
     lines = pages["dah-sle-msc.md"].splitlines()
-    assert "## References { #references data-search-exclude }" in lines
+    assert "## References { #references data-search-exclude data-pagefind-ignore=\"all\" }" in lines
     assert headings(pages["dah-sle-msc.md"]).count("References") == 1
 
 
@@ -430,7 +430,7 @@ def test_disclaimer_rendered_when_set(cases_dir):
     case = tmp_case(cases_dir, MINIMAL)
     assert "gr-disclaimer" not in render_case(case)
     page = render_case(case, disclaimer="For *teaching* only.")
-    assert '<aside class="gr-disclaimer" data-search-exclude>' in page
+    assert '<aside class="gr-disclaimer" data-search-exclude data-pagefind-ignore="all">' in page
     assert "<p>For <em>teaching</em> only.</p>" in page
 
 

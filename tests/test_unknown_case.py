@@ -92,3 +92,18 @@ def test_no_output_file_names_the_unknown_case_outside_its_reveals(site):
         if found:
             leaks.append((rel, found))
     assert not leaks
+
+
+def test_pagefind_holds_no_reference_list_citation_or_disclaimer(site):
+    """What DESIGN.md keeps out of search is out of Pagefind's chunks too (the one mark,
+    `search_exclude`, on the reference list, both citations and the disclaimer)."""
+    fragments = [gzip.decompress(p.read_bytes()).decode("utf-8", "replace")
+                 for p in (site / "pagefind" / "fragment").glob("*.pf_fragment")]
+    assert len(fragments) >= 5  # every published case page
+    text = " ".join(fragments)
+    cases = load_library(ROOT / "cases").cases
+    titles = [r["title"] for c in cases for r in c.reference_items() if len(r.get("title", "")) >= 30]
+    assert len(titles) > 30
+    assert not [t for t in titles if t in text]
+    assert "Cite this summary" not in text and "For medical education only" not in text
+    assert "Mesenchymal stem cell transplantation" in text  # a case title is indexed (the test can fail)
