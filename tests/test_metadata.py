@@ -194,7 +194,9 @@ def test_feed_is_valid_atom_newest_first():
     assert len(items) == len(published)  # drafts left out
     dates = [e.find(a("updated")).text for e in items]
     assert dates == sorted(dates, reverse=True)
-    assert root.find(a("updated")).text == dates[0] == "2025-02-01T00:00:00Z"
+    newest = max(published, key=lambda c: c.date or "")
+    assert newest.slug == "palpitations-runner"  # the example library's newest: an unknown case
+    assert root.find(a("updated")).text == dates[0] == "2026-11-01T00:00:00Z"
     for entry in items:
         for required in ("id", "title", "updated", "summary", "author"):
             assert entry.find(a(required)) is not None, required
@@ -202,7 +204,8 @@ def test_feed_is_valid_atom_newest_first():
         assert link.startswith("https://example.org/lib/") and link.endswith("/")
         assert entry.find(a("id")).text == link
     titles = [e.find(a("title")).text for e in items]
-    assert titles[0] == CASES["pediatric-kawasaki-incomplete"].title
+    assert titles[0] == newest.teaching.title != newest.title  # its neutral title, never the real one
+    assert newest.title not in text
 
 
 def test_feed_without_site_url_uses_relative_links_and_urn_ids():

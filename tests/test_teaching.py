@@ -212,7 +212,8 @@ def test_built_page_has_a_closed_reveal_per_hidden_section(site):
     body = article(read_html(site / EXAMPLE / "index.html"))
     sections = [d.get("data-section") for d in body.find_all("details", cls="gr-reveal")
                 if not d.get("data-section").startswith("abstract-")]
-    assert sections == EVERYTHING + ["references", "cite-summary"]  # an unknown case's citations name it
+    # an unknown case's citations and related cases name it
+    assert sections == EVERYTHING + ["references", "cite-summary", "related"]
     for details in body.find_all("details", cls="gr-reveal"):
         assert "open" not in details.attrs
     figures = body.find("details", **{"data-section": "figures"})
