@@ -57,7 +57,8 @@
     return /^H[1-6]$/.test(node.tagName);
   }
 
-  /* The page as sections: [{id, nodes}] in page order; a question is a section of its own
+  /* The page as sections: [{id, nodes}] in page order (an h2 starts one, as does the
+     `search_exclude` wrapper of a section kept out of search, which holds its h2); a question is a section of its own
      (with any headings just before it, and the figure it comes straight after, as in an
      image challenge, which stays in its own section too), and what follows it until the
      next h2 is one too. */
@@ -71,8 +72,12 @@
     start("", []);
     elementChildren(article).forEach(function (child) {
       if (child.matches(LEFT_OUT)) { return; }
+      var wrapped = child.matches(".gr-search-exclude") && child.firstElementChild &&
+        child.firstElementChild.tagName === "H2" ? child.firstElementChild : null;
       if (child.tagName === "H2") {
         start(child.id, [child]);
+      } else if (wrapped) {  // a section kept out of search: its wrapper starts the section
+        start(wrapped.id, [child]);
       } else if (child.matches(QUESTION) || child.querySelector(QUESTION)) {
         var last = current.nodes[current.nodes.length - 1];
         var lead = current.nodes.every(isHeading) ? current.nodes.splice(0)
