@@ -125,3 +125,17 @@ def test_a_built_site_has_the_session_pages_and_fails_on_a_bad_session(tmp_path)
     assert "Case 1" in text
     index = squash(article(parse_html((site / "sessions" / "index.html").read_text(encoding="utf-8"))).text())
     assert "A <b>round</b>" in index
+
+
+def test_render_out_writes_the_session_pages_too(tmp_path, monkeypatch, capsys):
+    from conftest import copy_project, run_cli
+
+    project = copy_project(tmp_path / "project")
+    (project / "sessions").mkdir()
+    (project / "sessions" / "round.yaml").write_text(
+        'title: Round\ndate: "2026-02-02"\nunknown: true\ncases: [dah-sle-msc]\n', encoding="utf-8")
+    monkeypatch.chdir(project)
+    code, _, err = run_cli(capsys, "render", "--out", "out", "--engine", "mkdocs")
+    assert code == 0, err
+    assert "Case 1" in (project / "out" / "docs" / "sessions" / "round.md").read_text(encoding="utf-8")
+    assert (project / "out" / "docs" / "sessions.md").is_file()

@@ -3,7 +3,9 @@
 Owns argument parsing, exit codes and output. Subcommands:
 
     grandrounds check  [PATH ...]          validate and lint records (privacy, CARE, references)
-    grandrounds render [--out DIR] [...]   write the site's pages as Markdown files
+    grandrounds render [--out DIR] [...]   the site's pages as Markdown, or (--engine E) a project
+                                           MkDocs, ProperDocs or Zensical builds; --watch keeps it live
+    grandrounds index SITE                 index a built site for search (Pagefind)
     grandrounds schema [--out FILE]        print (or write) the case record's JSON Schema
     grandrounds cite CASE [--format F]     print a case's citation (text, ris, bibtex, csl-json)
     grandrounds new DIR                    create a ready site (mkdocs.yml, example, workflow)
@@ -134,7 +136,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         from .hosts import watch
 
         return watch.run(watch.Target(out, args.engine, config, flags, args.drafts, cases_dir, templates))
-    site = build_site(cases_dir, templates, options)
+    site = build_site(cases_dir, templates, options, sessions_dir=source.sessions_dir)
     if site.problems:
         for problem in site.problems:
             print(problem, file=sys.stderr)

@@ -1,5 +1,7 @@
-"""The hosts: what turns the site stages' pages into a published site.
+"""The hosts: what turns the site engine's outputs into a published site.
 
-`plugin` is the MkDocs (and ProperDocs) adapter; `grandrounds render --out` (in `cli`) writes
-the same pages for any other Markdown site generator.
+`plugin` is the MkDocs (and ProperDocs) adapter (`plugin_config` its options, `material` and
+`livereload` its theme and serve workarounds); `export` writes the same outputs for other
+generators (`grandrounds render --out`, and `--engine` for a MkDocs, ProperDocs or Zensical
+project); `watch` is `render --watch`.
 """

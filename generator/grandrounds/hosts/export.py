@@ -78,6 +78,13 @@ class Source:
     settings: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def sessions_dir(self) -> Path:
+        """The teaching sessions' folder: the plugin's `sessions_dir` (default `sessions`),
+        beside the config (or in the working folder without one)."""
+        folder = self.plugin.get("sessions_dir")
+        return (self.path.parent if self.path else Path(".")) / (folder if isinstance(folder, str) else "sessions")
+
+    @property
     def plugin(self) -> dict[str, Any]:
         """The options of its `grandrounds` plugin entry ({} when it has none)."""
         for entry in self.settings.get("plugins") or []:

@@ -105,7 +105,8 @@ class Watcher:
     def __post_init__(self) -> None:
         self.source = export.read_source(self.target.config)  # ConfigProblem: the caller reports it
         self._config_stamp = self._stamp_of_config()
-        self.engine = SiteEngine(self.target.cases_dir, self.target.templates_dir, self._options())
+        self.engine = SiteEngine(self.target.cases_dir, self.target.templates_dir, self._options(),
+                                 sessions_dir=self.source.sessions_dir)
 
     def _options(self) -> Any:
         return export.render_options(self.source, self.target.flags, include_drafts=self.target.drafts, preview=True)

@@ -58,7 +58,7 @@ class Output:
     """One file of the site."""
 
     path: str  # site path, POSIX ("x.md", "cite/x.summary.ris", "assets/grandrounds.css")
-    kind: str  # case | draft | error | listing | download | feed | asset | figure
+    kind: str  # case | draft | error | listing | download | feed | asset | figure | redirect
     text: str | None = None  # the content (pages: Markdown with front matter for MkDocs)
     source: Path | None = None  # a file copied as it is, when `text` is None
     record: Path | None = None  # the record it came from; None for what all cases make
@@ -550,6 +550,7 @@ def _front_title(markdown: str) -> str | None:
     return None
 
 
-def build_site(cases_dir: Path, templates_dir: Path | None, options: RenderOptions) -> SiteBuild:
+def build_site(cases_dir: Path, templates_dir: Path | None, options: RenderOptions,
+               sessions_dir: Path | None = None) -> SiteBuild:
     """The whole site, once (`grandrounds render --out`)."""
-    return SiteEngine(cases_dir, templates_dir, options).build()
+    return SiteEngine(cases_dir, templates_dir, options, sessions_dir=sessions_dir).build()
