@@ -139,3 +139,33 @@ def test_render_out_writes_the_session_pages_too(tmp_path, monkeypatch, capsys):
     assert code == 0, err
     assert "Case 1" in (project / "out" / "docs" / "sessions" / "round.md").read_text(encoding="utf-8")
     assert (project / "out" / "docs" / "sessions.md").is_file()
+
+
+def test_a_built_site_with_handouts_has_each_sessions_booklet(tmp_path):
+    """`handouts/sessions/<id>.pdf`: the session's cases in its order; an unknown session's
+    under "Case N" in the contents and chapter titles, with each real title only on its
+    case's answers page (the quiz variant)."""
+    from pypdf import PdfReader
+
+    def prepare(root: Path) -> None:
+        config = root / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "      style: nature\n", "      style: nature\n      handouts: true\n"), encoding="utf-8")
+        (root / "sessions").mkdir(exist_ok=True)
+        (root / "sessions" / "round.yaml").write_text(
+            'title: Unknowns\ndate: "2026-02-02"\nunknown: true\ncases: [elderly-hyponatraemia-siadh, dah-sle-msc]\n',
+            encoding="utf-8")
+    site = build_project(tmp_path / "site", prepare)
+    pdf = site / "handouts" / "sessions" / "round.pdf"
+    assert pdf.is_file()
+    pages = [squash(p.extract_text()) for p in PdfReader(pdf).pages]
+    contents = pages[0]
+    assert "Unknowns" in contents and re.search(r"Case 1 \.+ \d+ Case 2 \.+ \d+", contents)
+    titles = {c.slug: c.title for c in SiteEngine(ROOT / "cases").build().cases}
+    for n, slug in enumerate(("elderly-hyponatraemia-siadh", "dah-sle-msc"), 1):
+        start = next(i for i, text in enumerate(pages) if text.startswith(f"Case {n} "))
+        answers = next(i for i, text in enumerate(pages) if i > start and text.startswith("Answers"))
+        where = [i for i, text in enumerate(pages) if titles[slug][:40] in text]
+        assert where and min(where) >= answers, (slug, where, answers)  # named from its answers page on
+    link = parse_html((site / "sessions" / "round" / "index.html").read_text(encoding="utf-8"))
+    assert any(a.get("href", "").endswith("handouts/sessions/round.pdf") for a in link.find_all("a"))

@@ -28,6 +28,8 @@ The MkDocs plugin calls `build_handouts` and adds the cached files to the site; 
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 import json
 import os
@@ -37,7 +39,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence, TextIO
+from typing import Any, Iterable, Mapping, Sequence, TextIO
 from urllib.parse import quote, unquote, urlsplit
 
 import jinja2
@@ -136,11 +138,12 @@ def _renderer(options: HandoutOptions) -> Renderer:
                                   directory_urls=options.directory_urls, teaching_hide=options.teaching_hide))
 
 
-def summary_citation(case: Case, options: HandoutOptions) -> Any:
+def summary_citation(case: Case, options: HandoutOptions, title: str | None = None) -> Any:
     """How to cite this summary (the case page's "Cite this summary"), formatted; for an
-    unknown case under the title it is shown by (the footer is on every page)."""
+    unknown case under the title it is shown by (the footer is on every page), or `title`."""
     item = _renderer(options).summary_item(case)
-    return cite.format_reference({**item, "title": public_view(case, options).title}, cite.style_for(case, options))
+    shown = title or public_view(case, options).title
+    return cite.format_reference({**item, "title": shown}, cite.style_for(case, options))
 
 
 def _sections(case: Case, hidden: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -232,23 +235,33 @@ def _environment(templates: str | None) -> jinja2.Environment:
     return _renderer(HandoutOptions(templates=templates)).env
 
 
-def case_article(case: Case, options: HandoutOptions, prefix: str = "") -> str:
-    """One case as an HTML <article> (the body of a handout, or one chapter of a booklet)."""
+def case_article(case: Case, options: HandoutOptions, prefix: str = "", shown_title: str | None = None) -> str:
+    """One case as an HTML <article> (the body of a handout, or one chapter of a booklet).
+    `shown_title`: the title to show instead (an unknown session's "Case 2"); the real one
+    is then printed with the answers."""
     env = _renderer(options).env
-    html = env.get_template("handout-case.html.j2").render(**_context(case, options))
+    context = _context(case, options)
+    if shown_title is not None and shown_title != context["title"]:
+        context.update(title=shown_title, real_title=case.title,
+                       cite_as=summary_citation(case, options, title=shown_title))
+    html = env.get_template("handout-case.html.j2").render(**context)
     return _prefixed(html, prefix) if prefix else html
 
 
-def handout_html(cases: Sequence[Case], options: HandoutOptions, booklet_title: str | None = None) -> str:
-    """The whole HTML document: one case, or with `booklet_title` a booklet with a contents page."""
+def handout_html(cases: Sequence[Case], options: HandoutOptions, booklet_title: str | None = None,
+                 titles: Mapping[str, str] | None = None) -> str:
+    """The whole HTML document: one case, or with `booklet_title` a booklet with a contents
+    page. `titles`: each case's title by id where it is not its public title (a session's)."""
     env = _renderer(options).env
     booklet = booklet_title is not None
-    articles = [(c, Markup(case_article(c, options, prefix=f"{c.slug}--" if booklet else ""))) for c in cases]
+    titles = {c.slug: (titles or {}).get(c.slug) or public_view(c, options).title for c in cases}
+    articles = [(c, Markup(case_article(c, options, prefix=f"{c.slug}--" if booklet else "",
+                                        shown_title=titles[c.slug]))) for c in cases]
     authors = [] if booklet else [a.name for a in cases[0].authors]
     title = booklet_title if booklet else public_view(cases[0], options).title
     return env.get_template("handout.html.j2").render(
         title=title, authors=authors, booklet=booklet, articles=articles,
-        titles={c.slug: public_view(c, options).title for c in cases},
+        titles=titles,
         library_name=options.library_name, paper=PAPERS[options.paper],
         description="" if booklet else _plain_abstract(cases[0], options),
         keywords=[] if booklet or hidden_sections(cases[0], options) else cases[0].keywords,
@@ -592,7 +605,7 @@ def booklet_cases(cases: Iterable[Case], specialty: str | None = None) -> list[C
 
 def build_booklet(cases: Sequence[Case], cases_dir: Path, options: HandoutOptions, target: Path,
                   title: str | None = None,
-                  write: Any = atomic_write) -> HandoutResult:
+                  write: Any = atomic_write, titles: Mapping[str, str] | None = None) -> HandoutResult:
     """One PDF of `cases` with a contents page, written to `target` by `write` (default: a
     plain atomic write; the CLI passes one that keeps its output folder's rules)."""
     title = title or options.library_name
@@ -601,13 +614,30 @@ def build_booklet(cases: Sequence[Case], cases_dir: Path, options: HandoutOption
     if result.problems:
         return result
     try:
-        data, pages, _ = render_pdf(handout_html(list(cases), options, booklet_title=title), cases_dir, options)
+        data, pages, _ = render_pdf(handout_html(list(cases), options, booklet_title=title, titles=titles),
+                                    cases_dir, options)
     except Exception as exc:
         result.problems = [Problem(display_path(target), 1, 1, f"the booklet could not be made ({type(exc).__name__}: {exc})",
                                    "check the handout templates in templates/ and the records' figures")]
         return result
     write(target, data)
     result.path, result.pages, result.main_pages, result.built = target, pages, pages, True
+    return result
+
+
+def session_booklet(session: Any, cases: Mapping[str, Case], cases_dir: Path, options: HandoutOptions,
+                    cache_dir: Path) -> HandoutResult:
+    """A teaching session's booklet: its cases in the session's order; an `unknown` session's
+    in the quiz variant (answers at the back of each case) under "Case 1", "Case 2" ... (or
+    a case's teaching title), as the session's page shows them."""
+    chosen = [cases[i] for i in session.cases if i in cases]
+    titles = ({c.slug: c.teaching.title or f"Case {n}" for n, c in enumerate(chosen, 1)}
+              if session.unknown else None)
+    variant = dataclasses.replace(options, quiz=options.quiz or session.unknown)
+    target = cache_dir / render.SESSIONS_DIR / f"{session.id}.pdf"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    result = build_booklet(chosen, cases_dir, variant, target, title=session.title, titles=titles)
+    result.slug = f"{render.SESSIONS_DIR}/{session.id}"
     return result
 
 
@@ -663,11 +693,14 @@ def site_options(render_options: RenderOptions, paper: str, templates: Path) -> 
 
 
 def site_handouts(cases: Sequence[Case], cases_dir: Path, options: HandoutOptions,
-                  cache_dir: Path) -> tuple[dict[str, Path], list[str], list[str]]:
+                  cache_dir: Path, sessions: Sequence[Any] = ()) -> tuple[dict[str, Path], list[str], list[str]]:
     """For the MkDocs plugin: ({site path `handouts/<id>.pdf`: cached PDF}, problems,
-    notes on handouts longer than `MAX_PAGES`). Published cases only."""
+    notes on handouts longer than `MAX_PAGES`). Published cases only; and a booklet per
+    teaching session, `handouts/sessions/<id>.pdf` (`session_booklet`)."""
     published = [c for c in cases if c.status == "published"]
     results = build_handouts(published, cases_dir, options, cache_dir, progress=Progress())
+    by_id = {c.slug: c for c in published}
+    results += [session_booklet(s, by_id, cases_dir, options, cache_dir) for s in sessions]
     pdfs = {f"{render.HANDOUTS_DIR}/{r.slug}.pdf": r.path for r in results if r.path is not None}
     problems = [str(p) for r in results for p in r.problems]
     notes = [r.warning for r in results if r.warning]

@@ -164,7 +164,7 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         options = handout.site_options(self.engine.options, self.config.handout_paper, Path(self.config.templates_dir))
         try:
             pdfs, problems, notes = handout.site_handouts(site.cases, site.library.cases_dir, options,
-                                                          root / handout.CACHE_DIR)
+                                                          root / handout.CACHE_DIR, self.engine.sessions)
         except handout.SetupError as exc:
             raise PluginError(f"grandrounds: handouts: {exc}") from None
         if problems:

@@ -207,6 +207,7 @@ class SiteEngine:
                  options: RenderOptions = RenderOptions(), sessions_dir: Path | None = None) -> None:
         self.library = Library(Path(cases_dir))
         self.sessions_dir = sessions_dir
+        self.sessions: list[Session] = []  # the sessions shown by the last build
         self.memo = Memo()
         self._last: dict[str, Hashable] = {}  # path -> fingerprint, last build
         self._last_good: dict[Path, Case] = {}  # preview: a record's last valid version

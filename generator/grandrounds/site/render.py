@@ -111,8 +111,11 @@ class RenderOptions:
 
 def page_url(uri: str, directory_urls: bool = True) -> str:
     """The URL (relative to the site root) of the page built from `uri`, as MkDocs makes it:
-    'x.md' -> 'x/' (or 'x.html'), 'index.md' -> './' (or 'index.html')."""
-    stem = uri[:-3] if uri.endswith(".md") else uri
+    'x.md' -> 'x/' (or 'x.html'), 'index.md' -> './' (or 'index.html'); any other file is
+    its own path."""
+    if not uri.endswith(".md"):
+        return uri  # a file (a PDF, a download): its path is its URL
+    stem = uri[:-3]
     if not directory_urls:
         return stem + ".html"
     if stem == "index" or stem.endswith("/index"):
