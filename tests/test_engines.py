@@ -576,3 +576,19 @@ def test_render_out_and_the_plugin_make_the_same_pages(tmp_path, monkeypatch, ca
             assert [l for l in head.splitlines() if not l.startswith("grandrounds_head:")] == mine.splitlines(), uri
         else:
             assert page == text, uri
+
+
+def test_watch_picks_up_a_new_teaching_session(tmp_path):
+    project = _project(tmp_path, "site_name: X\n")
+    out = tmp_path / "out"
+
+    def add_session():
+        (project / "sessions").mkdir()
+        (project / "sessions" / "round.yaml").write_text(
+            'title: Round\ndate: "2026-01-01"\ncases: [elderly-hyponatraemia-siadh]\n', encoding="utf-8")
+
+    script = _Script(out, [add_session])
+    target = watch.Target(out, None, project / "mkdocs.yml", {}, False, project / "cases", project / "templates")
+    assert watch.run(target, poll=0, log=io.StringIO(), rounds=script) == 0
+    before, after = script.seen
+    assert "sessions/round.md" not in before and "sessions/round.md" in after and "sessions.md" in after

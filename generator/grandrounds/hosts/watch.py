@@ -26,7 +26,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, TextIO
+from typing import Any, Callable, Iterable, Mapping, TextIO
 
 from .. import outdir
 from ..site.engine import SiteBuild, SiteEngine
@@ -51,12 +51,12 @@ class Target:
     templates_dir: Path | None
 
 
-def stamps(target: Target) -> Stamps:
+def stamps(target: Target, more: Iterable[Path] = ()) -> Stamps:
     """(mtime, size) of every file the site is made from: everything under the cases
-    folder and the templates folder but hidden files and editor backups (`~`), and the
-    config file."""
+    folder, the templates folder (and `more`: the sessions folder) but hidden files and
+    editor backups (`~`), and the config file."""
     found: Stamps = {}
-    for folder in (target.cases_dir, target.templates_dir):
+    for folder in (target.cases_dir, target.templates_dir, *more):
         if folder is not None:
             _scan(folder, found)
     if target.config is not None:
@@ -119,7 +119,7 @@ class Watcher:
 
     def changed(self) -> bool:
         """Whether any watched file changed since the last call (the first call: yes)."""
-        now = stamps(self.target)
+        now = stamps(self.target, (self.source.sessions_dir,))
         changed = now != self._seen
         self._seen = now
         return changed
