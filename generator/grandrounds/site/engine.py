@@ -256,9 +256,8 @@ class SiteEngine:
         self.sessions = self._sessions(shown, outputs, problems)
         self._assets(outputs)
         self._figures(shown, outputs)
-        outputs = self._mark_changed(outputs)
         removed = sorted(set(self._last) - set(outputs))
-        self._last = {path: out.fingerprint() for path, out in outputs.items()}
+        outputs = self._mark_changed(outputs)  # and remembers each output's fingerprint
         self.memo.sweep()
         return SiteBuild(outputs, removed, problems, shown, self.library)
 
@@ -499,8 +498,12 @@ class SiteEngine:
             outputs.setdefault(relative, Output(relative, "figure", source=cases_dir / relative))
 
     def _mark_changed(self, outputs: dict[str, Output]) -> dict[str, Output]:
-        return {path: replace(out, changed=self._last.get(path) != out.fingerprint())
-                for path, out in outputs.items()}
+        """Each output with `changed` against the last build; each fingerprint (a digest of
+        the whole text) computed once and kept for the next build."""
+        prints = {path: out.fingerprint() for path, out in outputs.items()}
+        marked = {path: replace(out, changed=self._last.get(path) != prints[path]) for path, out in outputs.items()}
+        self._last = prints
+        return marked
 
 
 @contextmanager
