@@ -9,11 +9,10 @@ select-all one (A, B and C are right, of five)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from conftest import BROWSER_TIMEOUT, NAVIGATION_TIMEOUT, ROOT, build_project, serve_directory
+from conftest import ROOT, build_project, serve_directory
+from test_browser import _new_context  # the one context: light scheme, other hosts refused
 from grandrounds.record.library import read_case
 from grandrounds.site.markup import markdown_to_text
 
@@ -30,20 +29,9 @@ def base_url(tmp_path_factory):
         yield url
 
 
-def _context(chromium, base_url: str, **options):
-    """A light-scheme context whose requests to other hosts are refused."""
-    context = chromium.new_context(base_url=base_url, color_scheme="light",
-                                   viewport={"width": 1280, "height": 900}, **options)
-    context.set_default_timeout(BROWSER_TIMEOUT)
-    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT)
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
-                  else route.abort())
-    return context
-
-
 @pytest.fixture(scope="module")
 def context(chromium, base_url):
-    context = _context(chromium, base_url)
+    context = _new_context(chromium, base_url)
     yield context
     context.close()
 
@@ -180,7 +168,7 @@ def test_the_feedback_is_announced_and_the_options_are_labelled(page):
 
 
 def test_without_javascript_the_answer_is_a_closed_reveal(chromium, base_url):
-    context = _context(chromium, base_url, java_script_enabled=False)
+    context = _new_context(chromium, base_url, java_script_enabled=False)
     try:
         tab = context.new_page()
         tab.goto(f"{EXAMPLE}/")
