@@ -107,10 +107,15 @@ def test_editing_a_session_changes_its_page_and_the_index_only(project):
     engine = _engine(project)
     engine.build()
     _session(project, "round.yaml", 'title: Round two\ndate: "2026-01-01"\ncases: [dah-sle-msc]\n')
-    assert {o.path for o in engine.build().changed()} == {"sessions/round.md", "sessions.md"}
+    # the case's page changes in its slot only: its hidden session navigation names the session
+    edited = engine.build()
+    assert {o.path for o in edited.changed()} == {"sessions/round.md", "sessions.md", "dah-sle-msc.md"}
+    assert 'aria-label="Round two"' in edited.outputs["dah-sle-msc.md"].slot
     (project / "sessions" / "round.yaml").unlink()
     gone = engine.build()
-    assert set(gone.removed) == {"sessions/round.md", "sessions.md"} and not gone.changed()
+    assert set(gone.removed) == {"sessions/round.md", "sessions.md"}
+    assert {o.path for o in gone.changed()} == {"dah-sle-msc.md"}
+    assert "gr-session-nav" not in gone.outputs["dah-sle-msc.md"].slot
 
 
 def test_a_built_site_has_the_session_pages_and_fails_on_a_bad_session(tmp_path):

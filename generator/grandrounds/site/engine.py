@@ -40,7 +40,7 @@ from ..record.model import Case, error_page_slug
 from ..record.session import Session, cross_check, find_session_files, read_session
 from . import bibliography, feed, metadata, publish, related
 from .render import (LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT, SESSIONS_PAGE, Renderer,
-                     RenderOptions, Row, all_tags, case_features, in_navigation, listing_row, page_url, relative_url,
+                     RenderOptions, Row, SessionStep, all_tags, case_features, in_navigation, listing_row, page_url, relative_url,
                      session_page_uri)
 from .view import public_view
 
@@ -249,11 +249,11 @@ class SiteEngine:
         rows = [self._row(c) for c in shown]
         self._listings(rows, outputs)
         self._bibliography(shown, outputs)
-        self._related(shown, {r.id: r for r in rows}, outputs)
+        self.sessions = self._sessions(shown, outputs, problems)
+        self._related(shown, {r.id: r for r in rows}, session_steps(self.sessions, self._session_title, shown), outputs)
         self._downloads(shown, outputs)
         self._redirects(shown, outputs, problems)
         self._feed(shown, outputs)
-        self.sessions = self._sessions(shown, outputs, problems)
         self._assets(outputs)
         self._figures(shown, outputs)
         removed = sorted(set(self._last) - set(outputs))
@@ -382,9 +382,11 @@ class SiteEngine:
         for uri, (text, slot) in self.memo.get("bibliography", "", key, make).items():
             outputs[uri] = Output(uri, "listing", text, slot=slot, title=_front_title(text), nav=in_navigation(uri))
 
-    def _related(self, shown: list[Case], rows: dict[str, Row], outputs: dict[str, Output]) -> None:
-        """Each case page's related-case list (its slot): the scores are recomputed when
-        some case's features changed, a page's HTML when its list or a listed row did."""
+    def _related(self, shown: list[Case], rows: dict[str, Row], steps: dict[str, tuple[SessionStep, ...]],
+                 outputs: dict[str, Output]) -> None:
+        """Each case page's slot: its related-case list and its place in the sessions that
+        present it (`steps`). The scores are recomputed when some case's features changed,
+        a page's HTML when its list, a listed row or its sessions did."""
         features = tuple(self.memo.get("features", c.source_path, c.version, lambda c=c: case_features(c))
                          for c in shown)
         ids = self.memo.get("related", "", features, lambda: related.related_cases(features))
@@ -395,8 +397,10 @@ class SiteEngine:
                 continue
             listed = tuple(rows[i] for i in ids.get(case.slug, []) if i in rows)
             unknown = public_view(case, self.options).unknown
-            html = self.memo.get("related-html", case.slug, (listed, unknown, self.generation),
-                                 lambda: self.renderer.related_html(case.slug, list(listed), hidden=unknown))
+            placed = steps.get(case.slug, ())
+            html = self.memo.get("related-html", case.slug, (listed, unknown, placed, self.generation),
+                                 lambda: self.renderer.related_html(case.slug, list(listed), hidden=unknown)
+                                 + self.renderer.session_nav_html(case.slug, placed))
             outputs[uri] = replace(page, slot=html)
 
     # sessions -------------------------------------------------------------------
@@ -437,7 +441,7 @@ class SiteEngine:
         outputs[SESSIONS_PAGE] = Output(SESSIONS_PAGE, "listing", text, title="Sessions", nav=True)
         return sessions
 
-    def _session_title(self, session: Session, case: Case, number: int) -> str:
+    def _session_title(self, session: Session, case: Case, number: int) -> str:  # see session_steps
         """The case's title on a session's page: in an unknown session its teaching title,
         else "Case N"; otherwise what a reader sees first (`public_view`)."""
         if session.unknown:
@@ -519,6 +523,22 @@ def _no_cyclic_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def session_steps(sessions: list[Session], title: Callable[[Session, Case, int], str],
+                  shown: list[Case]) -> dict[str, tuple[SessionStep, ...]]:
+    """Each shown case's place in every session that presents it (by case id), for present
+    mode to go from case to case: the session's cases as its page lists them (the shown
+    ones, in its order), each under `title(session, case, number)`."""
+    by_id = {c.slug: c for c in shown}
+    steps: dict[str, list[SessionStep]] = {}
+    for session in sessions:
+        cases = [by_id[i] for i in session.cases if i in by_id]
+        for n, case in enumerate(cases, 1):
+            steps.setdefault(case.slug, []).append(SessionStep(
+                session.id, session.title, n, len(cases), title(session, case, n), session.unknown,
+                f"{cases[n - 2].slug}.md" if n > 1 else None, f"{cases[n].slug}.md" if n < len(cases) else None))
+    return {slug: tuple(found) for slug, found in steps.items()}
 
 
 def redirect_page(target: str, title: str) -> str:

@@ -145,6 +145,22 @@ def session_page_uri(session_id: str) -> str:
     return f"{SESSIONS_DIR}/{session_id}.md"
 
 
+@dataclass(frozen=True)
+class SessionStep:
+    """One case's place in a teaching session, as present mode follows it: the session, the
+    case's number in it and the title it is presented under (neutral in an unknown session),
+    and the cases before and after it (source paths, None at either end)."""
+
+    session: str  # the session's id
+    session_title: str
+    number: int  # from 1
+    count: int
+    title: str
+    unknown: bool
+    previous: str | None
+    next: str | None
+
+
 def slugify(text: str) -> str:
     """A URL-safe slug: 'Respiratory medicine' -> 'respiratory-medicine'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -586,6 +602,19 @@ class Renderer:
         """The Sessions page: every session, newest first."""
         return self._listing_page("sessions.md.j2", SESSIONS_PAGE, None, sessions=sessions,
                                   page_uri=session_page_uri)
+
+    def session_nav_html(self, slug: str, steps: tuple["SessionStep", ...]) -> str:
+        """The hidden session navigation of the page of case `slug`: for each session that
+        presents it, the links present mode follows from this case (`assets/present.js`:
+        the previous and next case, the session's page), relative to this page, so they
+        hold under a sub-path, with either URL style and from a folder. Empty when no
+        session presents the case."""
+        if not steps:
+            return ""
+        directory_urls = self.options.directory_urls
+        here = page_url(f"{slug}.md", directory_urls)
+        return self.env.get_template("session-nav.html.j2").render(
+            steps=steps, href=lambda target: relative_url(page_url(target, directory_urls), here))
 
     def related_html(self, slug: str, rows: list[Row], hidden: bool = False) -> str:
         """The related-cases section of the page of case `slug` (`related.html.j2`), with
