@@ -35,10 +35,12 @@
   "use strict";
 
   var PARAM = "present";
+  var SESSION_PARAM = "session";  // the teaching session being presented, case after case
+  var FULLSCREEN_KEY = "grandrounds-present-fullscreen";  // sessionStorage: across a session's pages
   var ABSTRACT = "abstract";  // the h2 id of the abstract (templates/case.md.j2)
   var SKIPPED_SECTIONS = ["cite-this-summary", "cite-the-original", "care-checklist"];
   var LEFT_OUT = ".gr-present, .gr-related, .gr-disclaimer, .gr-handout-link, .md-tags, " +
-    ".md-content__button, .md-source-file, .md-feedback";
+    ".md-content__button, .md-source-file, .md-feedback, .gr-session-nav, .gr-present-title";
   var QUESTION = "section.gr-question";
   var REVEALS = "details.gr-reveal, details.gr-answer";
   var FIELDS = "input, select, textarea, [contenteditable]:not([contenteditable='false'])";
@@ -138,6 +140,24 @@
     return steps;
   }
 
+  /* The steps of `article`, presented in a session: an unknown session's title for the
+     case (`titleNode`) stands in for the page's heading, which comes back as the last
+     step (the case's own title, after everything else) when it says more. */
+  function stepsFor(article, titleNode) {
+    var steps = buildSteps(article);
+    var heading = article.querySelector(":scope > h1");
+    if (!titleNode || !heading) { return steps; }
+    steps.forEach(function (step) {
+      step.nodes = step.nodes.map(function (node) { return node === heading ? titleNode : node; });
+    });
+    var own = heading.cloneNode(true);
+    Array.prototype.forEach.call(own.querySelectorAll(".headerlink"), function (n) { n.remove(); });
+    if (own.textContent.trim() !== titleNode.textContent.trim()) {
+      steps.push({ nodes: [heading], open: [], closed: [] });
+    }
+    return steps;
+  }
+
   /* The article's child that holds `node` (Material wraps tables in scroll boxes after the
      page loads, so a step's table may sit inside a wrapper by the time it is shown). */
   function topLevel(article, node) {
@@ -147,9 +167,20 @@
 
   // ------------------------------------------------------------------ the URL
 
+  /* The step in the URL: a number from 1, or "last" (where going back from the next case
+     of a session lands); null when not presenting. */
   function stepInUrl() {
     var value = new URLSearchParams(window.location.search).get(PARAM);
+    if (value === "last") { return Infinity; }
     return value && /^[1-9][0-9]{0,5}$/.test(value) ? Number(value) : null;
+  }
+
+  /* The URL of `link` (a session's link, resolved by the engine) presenting at `step`. */
+  function presentingUrl(link, step, session) {
+    var url = new URL(link.href, window.location.href);
+    url.searchParams.set(PARAM, step);
+    url.searchParams.set(SESSION_PARAM, session);
+    return url.href;
   }
 
   function writeUrl(step) {
@@ -178,8 +209,8 @@
     var counter = document.createElement("p");
     counter.className = "gr-present-counter";
     counter.setAttribute("role", "status");  // polite: read when the screen reader is idle
-    var previous = button("Previous", "gr-present-previous", function () { go(state.index - 1); });
-    var next = button("Next", "gr-present-next", function () { go(state.index + 1); });
+    var previous = button("Previous", "gr-present-previous", function () { resumeFullscreen(); go(state.index - 1); });
+    var next = button("Next", "gr-present-next", function () { resumeFullscreen(); go(state.index + 1); });
     var exitButton = button("Exit", "gr-present-exit", function () { exit(true); });
     exitButton.setAttribute("aria-keyshortcuts", "Escape");
     previous.setAttribute("aria-keyshortcuts", "ArrowLeft PageUp Shift+Space");
@@ -203,7 +234,7 @@
   function show(index) {
     var article = state.article;
     if (state.steps.some(function (s) { return s.nodes.some(function (n) { return !article.contains(n); }); })) {
-      state.steps = buildSteps(article);  // the page changed under us (another script)
+      state.steps = stepsFor(article, state.titleNode);  // the page changed under us (another script)
     }
     state.index = Math.max(0, Math.min(index, state.steps.length - 1));
     var step = state.steps[state.index];
@@ -213,9 +244,10 @@
     state.shown.forEach(function (node) { node.setAttribute("data-gr-step", ""); });
     step.open.forEach(function (d) { d.open = true; });
     step.closed.forEach(function (d) { d.open = false; });
-    state.ui.counter.textContent = "Step " + (state.index + 1) + " of " + state.steps.length;
-    state.ui.previous.disabled = state.index === 0;
-    state.ui.next.disabled = state.index === state.steps.length - 1;
+    state.ui.counter.textContent = (state.place ? state.place + " · " : "") +
+      "Step " + (state.index + 1) + " of " + state.steps.length;
+    state.ui.previous.disabled = state.index === 0 && !state.before;
+    state.ui.next.disabled = state.index === state.steps.length - 1 && !state.after;
     var focused = document.activeElement;
     if (!focused || focused === document.body || focused.disabled || !focused.getClientRects().length) {
       article.focus({ preventScroll: true });  // focus never falls out of the view
@@ -235,8 +267,28 @@
     if (wanted > 0) { view.scrollTop = wanted; }
   }
 
+  /* Show step `index`; past either end of a case presented in a session, go on to the
+     session's next or previous page (a new page load: full screen, which a browser ends
+     with the page, is asked for again at the next key or click there). */
   function go(index) {
-    if (state && index >= 0 && index < state.steps.length && index !== state.index) { show(index); }
+    if (!state) { return; }
+    var away = index >= state.steps.length ? state.after : index < 0 ? state.before : null;
+    if (away) {
+      try {
+        window.sessionStorage.setItem(FULLSCREEN_KEY, document.fullscreenElement ? "1" : "");
+      } catch (error) { /* storage refused: full screen is not asked for again */ }
+      window.location.assign(away);
+    } else if (index >= 0 && index < state.steps.length && index !== state.index) {
+      show(index);
+    }
+  }
+
+  /* Full screen again after a session's page load, at the first user action (a browser
+     grants it only then), if it was on when the last page was left. */
+  function resumeFullscreen() {
+    if (!state || !state.refullscreen) { return; }
+    state.refullscreen = false;
+    requestFullscreen();
   }
 
   // ------------------------------------------------------------------ keys and full screen
@@ -272,6 +324,7 @@
     var action = keyAction(event, state.index, state.steps.length - 1);
     if (action === null) { return; }
     event.preventDefault();
+    if (action !== "exit") { resumeFullscreen(); }
     if (action === "exit") { exit(true); } else { go(action); }
   }
 
@@ -307,10 +360,17 @@
   function enter(article, presentButton, index, fromUser) {
     if (state) { return; }
     var reveals = Array.prototype.slice.call(article.querySelectorAll(REVEALS));
+    var session = sessionContext(article);
+    var titleNode = session && session.title !== null ? makeTitle(article, session.title) : null;
     state = {
       article: article,
       button: presentButton,
-      steps: buildSteps(article),
+      steps: stepsFor(article, titleNode),
+      titleNode: titleNode,
+      place: session && session.place,
+      before: session && session.before,
+      after: session && session.after,
+      refullscreen: !fromUser && !!session && takeFullscreenFlag(),
       index: 0,
       shown: [],
       ui: makeBar(),
@@ -320,7 +380,11 @@
       opened: reveals.map(function (d) { return [d, d.open]; }),
       tabindex: article.getAttribute("tabindex")
     };
-    if (!state.steps.length) { state = null; return; }
+    if (!state.steps.length) {
+      if (titleNode) { titleNode.remove(); }
+      state = null;
+      return;
+    }
     document.body.appendChild(state.ui.bar);
     article.setAttribute("tabindex", "-1");
     document.documentElement.classList.add("gr-presenting");
@@ -360,6 +424,7 @@
     window.removeEventListener("afterprint", onAfterPrint);
     document.removeEventListener("fullscreenchange", onFullscreenChange);
     previous.ui.bar.remove();
+    if (previous.titleNode) { previous.titleNode.remove(); }
     previous.shown.forEach(function (node) { node.removeAttribute("data-gr-step"); });
     previous.opened.forEach(function (pair) { pair[0].open = pair[1]; });
     var article = previous.article;
@@ -378,22 +443,87 @@
     if (previous.button.isConnected) { previous.button.focus({ preventScroll: true }); }
   }
 
+  // ------------------------------------------------------------------ sessions
+
+  /* Where this page stands in the session being presented (`?session=<id>`): on a case
+     page, from its hidden `nav.gr-session-nav` of that session (templates/session-nav.html.j2:
+     the engine's links to the previous and next case and the session's page); on a
+     session's page, from its list of cases. Null outside a session, or for a session
+     that does not present this case. */
+  function sessionContext(article) {
+    var list = sessionList(article);
+    if (list) {
+      var first = list.querySelector("a[href]");
+      var id = list.getAttribute("data-session");
+      return { place: "Session", title: null, before: null,
+               after: first ? presentingUrl(first, "1", id) : null };
+    }
+    var wanted = new URLSearchParams(window.location.search).get(SESSION_PARAM);
+    var nav = wanted && Array.prototype.find.call(article.querySelectorAll("nav.gr-session-nav"),
+      function (n) { return n.getAttribute("data-session") === wanted; });
+    if (!nav) { return null; }
+    function link(rel) { return nav.querySelector("a[data-rel='" + rel + "']"); }
+    var previous = link("previous"), next = link("next");
+    return {
+      place: "Case " + nav.getAttribute("data-number") + " of " + nav.getAttribute("data-count"),
+      title: nav.hasAttribute("data-unknown") ? nav.getAttribute("data-title") : null,
+      before: presentingUrl(previous || link("session"), "last", wanted),
+      after: next ? presentingUrl(next, "1", wanted) : null
+    };
+  }
+
+  function sessionList(article) {
+    return article.querySelector(":scope > ol.gr-session-cases[data-session]");
+  }
+
+  /* The title an unknown session gives the case, put before the page's heading (shown
+     only as a step: present.css shows nothing else). */
+  function makeTitle(article, text) {
+    var node = document.createElement("p");
+    node.className = "gr-present-title";
+    node.setAttribute("role", "heading");
+    node.setAttribute("aria-level", "1");
+    node.textContent = text;
+    article.insertBefore(node, article.querySelector(":scope > h1"));
+    return node;
+  }
+
+  function takeFullscreenFlag() {
+    try {
+      var wanted = window.sessionStorage.getItem(FULLSCREEN_KEY) === "1";
+      window.sessionStorage.removeItem(FULLSCREEN_KEY);
+      return wanted;
+    } catch (error) {
+      return false;
+    }
+  }
+
   // ------------------------------------------------------------------ set-up
 
-  function caseArticle() {
+  /* The page's article if it can be presented (a case page, a session's page), with the
+     name and tooltip of its Present control. */
+  function presentable() {
     var article = document.querySelector("article.md-content__inner");
-    return article && article.querySelector(":scope > h1") && article.querySelector(":scope > .gr-byline")
-      ? article : null;
+    if (!article || !article.querySelector(":scope > h1")) { return null; }
+    if (article.querySelector(":scope > .gr-byline")) {
+      return { article: article, name: "Present", tip: "Show this case one step at a time (Escape to leave)" };
+    }
+    if (sessionList(article)) {
+      return { article: article, name: "Present the session",
+               tip: "Show this session's cases one after another, one step at a time (Escape to leave)" };
+    }
+    return null;
   }
 
   function setUp() {
     if (state && !state.article.isConnected) { exit(false); }  // instant navigation left the page
-    var article = caseArticle();
+    var found = presentable();
+    var article = found && found.article;
     if (!article || article.querySelector(":scope > .gr-present")) { return; }
-    var presentButton = button("Present", "gr-present md-button", function () {
+    var presentButton = button(found.name, "gr-present md-button", function () {
       enter(article, presentButton, 0, true);
     });
-    presentButton.title = "Show this case one step at a time (Escape to leave)";
+    presentButton.title = found.tip;
     article.querySelector(":scope > h1").insertAdjacentElement("afterend", presentButton);
     var step = stepInUrl();
     if (step) { enter(article, presentButton, step - 1, false); }
