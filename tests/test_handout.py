@@ -219,24 +219,44 @@ def test_letter_paper(project: Path) -> None:
 
 def test_booklet_has_a_contents_page_with_page_numbers(project: Path) -> None:
     from grandrounds.record.library import load_library
+    from grandrounds.site.render import RenderOptions
+    from grandrounds.site.view import public_view
 
     pdf = project / "out" / "booklet" / "booklet.pdf"
+    # by the title a reader sees first: an unknown case's place does not follow its real title
     published = sorted((c for c in load_library(project / "cases").cases if c.status == "published"),
-                       key=lambda c: c.title.lower())
+                       key=lambda c: public_view(c, RenderOptions()).title.lower())
     contents = pdf_text(pdf, 1, 1)
     assert "Contents" in contents
     entries = re.findall(r"(\d+)\. (.+?) \.{3,} ?(\d+)", re.sub(r"\s+", " ", contents))
     assert [int(n) for n, _, _ in entries] == list(range(1, len(published) + 1))
     numbers = [int(page) for _, _, page in entries]
     assert numbers[0] == 2 and numbers == sorted(numbers) and numbers[-1] < len(PdfReader(pdf).pages)
-    from grandrounds.site.render import RenderOptions
-    from grandrounds.site.view import public_view
-
     for case, (_, title, number) in zip(published, entries):  # each entry's page starts that case
         shown = public_view(case, RenderOptions()).title  # an unknown case: its teaching title
         assert loose(title) == loose(shown)
         assert loose(shown) in loose(pdf_text(pdf, int(number), int(number)))
     assert "draft" not in loose(contents)  # drafts are not in the booklet
+
+
+def test_a_booklet_orders_an_unknown_case_by_its_teaching_title(tmp_path: Path) -> None:
+    """Its place in the contents must not hint at its real title."""
+    from grandrounds.handout import booklet_cases
+    from grandrounds.record.library import load_library
+    from grandrounds.site.render import RenderOptions
+
+    import shutil
+
+    shutil.copytree(ROOT / "cases", tmp_path / "cases")  # the records with their figures
+    record = tmp_path / "cases" / "palpitations-runner.yaml"  # teaching.title "Palpitations in a ..."
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace("title: Wolff-Parkinson-White", "title: Aaa, Wolff-Parkinson-White", 1),
+                      encoding="utf-8")
+    chosen = ("palpitations-runner", "dah-sle-msc", "pediatric-kawasaki-incomplete")
+    cases = [c for c in load_library(tmp_path / "cases").cases if c.slug in chosen]
+    assert len(cases) == 3 and sorted(c.title for c in cases)[0].startswith("Aaa, ")
+    order = [c.slug for c in booklet_cases(cases, RenderOptions())]
+    assert order == ["pediatric-kawasaki-incomplete", "dah-sle-msc", "palpitations-runner"]  # I.., M.., P..
 
 
 def test_second_run_writes_nothing_and_an_edit_rewrites_one_pdf(project: Path) -> None:

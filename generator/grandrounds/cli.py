@@ -412,7 +412,7 @@ def _write_booklet(args: argparse.Namespace, out: Path, cases: list[Case], libra
     if library.problems:  # a booklet without a broken case would pass for the whole library
         print("grandrounds: no booklet written: fix the problems above first", file=sys.stderr)
         return EXIT_PROBLEMS
-    chosen = handout.booklet_cases(cases, args.specialty)
+    chosen = handout.booklet_cases(cases, options, args.specialty)
     if not chosen:
         print(f"grandrounds: no published cases{' in ' + args.specialty if args.specialty else ''}",
               file=sys.stderr)

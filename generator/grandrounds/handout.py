@@ -594,13 +594,15 @@ def build_handouts(cases: Sequence[Case], cases_dir: Path, options: HandoutOptio
 # --------------------------------------------------------------------------- booklet
 
 
-def booklet_cases(cases: Iterable[Case], specialty: str | None = None) -> list[Case]:
-    """Published cases (of one specialty, matched by name or slug), by title."""
+def booklet_cases(cases: Iterable[Case], options: Any, specialty: str | None = None) -> list[Case]:
+    """Published cases (of one specialty, matched by name or slug), by the title a reader
+    sees first (`public_view`): an unknown case's place in the contents follows its
+    teaching title, so the order does not hint at the real one."""
     chosen = [c for c in cases if c.status == "published"]
     if specialty:
         wanted = slugify(specialty)
         chosen = [c for c in chosen if any(slugify(s) == wanted for s in c.specialties)]
-    return sorted(chosen, key=lambda c: c.title.lower())
+    return sorted(chosen, key=lambda c: (public_view(c, options).title.lower(), c.slug))
 
 
 def build_booklet(cases: Sequence[Case], cases_dir: Path, options: HandoutOptions, target: Path,
