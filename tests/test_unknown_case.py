@@ -107,3 +107,33 @@ def test_pagefind_holds_no_reference_list_citation_or_disclaimer(site):
     assert not [t for t in titles if t in text]
     assert "Cite this summary" not in text and "For medical education only" not in text
     assert "Mesenchymal stem cell transplantation" in text  # a case title is indexed (the test can fail)
+
+
+@pytest.fixture(scope="module")
+def flat_site(tmp_path_factory) -> Path:
+    """The example site with `use_directory_urls: false` (pages at `x.html`)."""
+    def prepare(root: Path) -> None:
+        config = root / "mkdocs.yml"
+        config.write_text("use_directory_urls: false\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    return build_project(tmp_path_factory.mktemp("unknown-flat"), prepare)
+
+
+@pytest.mark.parametrize("style", ["directory", "flat"])
+def test_the_links_behind_the_reveals_resolve_with_either_url_style(site, flat_site, style):
+    """"Cite this summary" (and "Cite the original"), the references and related cases sit behind
+    the reveals as Markdown (`markdown="block"`) or as the engine's HTML: MkDocs rewrote
+    their links for the page's URL style (`mkdocs build --strict` checked them), so each
+    one leads to a file of the site; and outside the reveals nothing names the case."""
+    root = site if style == "directory" else flat_site
+    page = root / (f"{UNKNOWN}/index.html" if style == "directory" else f"{UNKNOWN}.html")
+    text = page.read_text(encoding="utf-8")
+    doc = parse_html(text)
+    reveals = [n for n in doc.iter() if n.tag == "details" and "gr-reveal" in n.classes]
+    sections = {n.attrs.get("data-section") for n in reveals}
+    assert {"cite-summary", "related"} <= sections, sections  # (this case has no original to cite)
+    links = [a.attrs["href"] for d in reveals for a in d.iter() if a.tag == "a" and a.attrs.get("href")]
+    local = [h.split("#")[0] for h in links if not re.match(r"[a-z]+:", h) and not h.startswith("#")]
+    assert any("cite/" in h for h in local) and any(h.endswith(".html" if style == "flat" else "/") for h in local)
+    missing = [h for h in local if not (page.parent / h / ("index.html" if h.endswith("/") else "")).resolve().is_file()]
+    assert not missing
+    assert not _found(_visible_html(text), _secrets())
