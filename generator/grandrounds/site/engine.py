@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,9 +40,9 @@ from ..record.load import load_record
 from ..record.model import Case, error_page_slug
 from ..record.session import Session, cross_check, find_session_files, read_session
 from . import bibliography, feed, metadata, publish, related
-from .render import (LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT, SESSIONS_PAGE, Renderer,
-                     RenderOptions, Row, SessionStep, all_tags, case_features, in_navigation, listing_row, page_url, relative_url,
-                     session_page_uri)
+from .render import (BIBLIOGRAPHY_PAGE, BIBLIOGRAPHY_PAGE_ENTRIES, LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT,
+                     SESSIONS_PAGE, Page, Renderer, RenderOptions, Row, SessionStep, all_tags, case_features,
+                     in_navigation, listing_row, page_url, paginate, relative_url, session_page_uri)
 from .view import public_view
 
 T = TypeVar("T")
@@ -368,19 +369,26 @@ class SiteEngine:
 
     def _bibliography(self, shown: list[Case], outputs: dict[str, Output]) -> None:
         """The bibliography: each case's references prepared once per version of the
-        record; the merged list and its page once per set of (case, version, title)."""
-        items = [(c.slug, public_view(c, self.options).title,
-                  self.memo.get("bib-items", c.source_path, c.version, lambda c=c: bibliography.prepare(c.reference_items())))
-                 for c in shown]
+        record; merged once per set of (case, references); each page rendered once per
+        content of its entries and titles of the cases citing them, so that a retitled
+        case renders again only the pages that cite it."""
+        prepared = {c.slug: self.memo.get("bib-items", c.source_path, c.version, lambda c=c: _prepared_references(c))
+                    for c in shown}
+        digests = {slug: digest for slug, (digest, _) in prepared.items()}
+        entries = self.memo.get("bib-merge", "", tuple(digests.items()), lambda: bibliography.merge_prepared(
+            (slug, "", items) for slug, (_, items) in prepared.items()))
+        titles = {c.slug: public_view(c, self.options).title for c in shown}
+        for page in paginate(BIBLIOGRAPHY_PAGE, entries, BIBLIOGRAPHY_PAGE_ENTRIES):
+            content = tuple((e.key, tuple((c.case_id, c.ref_id, titles[c.case_id], digests[c.case_id])
+                                          for c in e.cited_by)) for e in page.items)
 
-        def make() -> dict[str, tuple[str, str]]:
-            slots: dict[str, str] = {}
-            pages = self.renderer.bibliography_pages(bibliography.merge_prepared(items), slots=slots)
-            return {uri: (text, slots.get(uri, "")) for uri, text in pages.items()}
-        key = (tuple((c.slug, c.source_path, c.version, title) for c, (_, title, _) in zip(shown, items)),
-               self.generation)
-        for uri, (text, slot) in self.memo.get("bibliography", "", key, make).items():
-            outputs[uri] = Output(uri, "listing", text, slot=slot, title=_front_title(text), nav=in_navigation(uri))
+            def make(page: Page = page) -> tuple[str, str]:
+                slots: dict[str, str] = {}
+                text = self.renderer.bibliography_page(page, titles, len(entries), slots)
+                return text, slots.get(page.uri, "")
+            text, slot = self.memo.get("bibliography", page.uri, (content, page.uris, len(entries), self.generation), make)
+            outputs[page.uri] = Output(page.uri, "listing", text, slot=slot, title=_front_title(text),
+                                       nav=in_navigation(page.uri))
 
     def _related(self, shown: list[Case], rows: dict[str, Row], steps: dict[str, tuple[SessionStep, ...]],
                  outputs: dict[str, Output]) -> None:
@@ -539,6 +547,14 @@ def session_steps(sessions: list[Session], title: Callable[[Session, Case, int],
                 session.id, session.title, n, len(cases), title(session, case, n), session.unknown,
                 f"{cases[n - 2].slug}.md" if n > 1 else None, f"{cases[n].slug}.md" if n < len(cases) else None))
     return {slug: tuple(found) for slug, found in steps.items()}
+
+
+def _prepared_references(case: Case) -> tuple[str, list[bibliography.Prepared]]:
+    """(a digest of the case's references, them `prepare`d for the bibliography's merge):
+    the digest changes when the references do, not when the rest of the record does."""
+    items = case.reference_items()
+    digest = hashlib.sha1(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()
+    return digest, bibliography.prepare(items)
 
 
 def redirect_page(target: str, title: str) -> str:

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import jinja2
 from markupsafe import Markup, escape
@@ -425,7 +425,6 @@ class Renderer:
             keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
         )
         self._formatted: dict[int, tuple[Any, cite.FormattedReference]] = {}  # bibliography
-        self._citer_links: dict[Any, str] = {}  # bibliography: Citer -> its "cited by" link
         self.env.filters.update(md=_md_filter, mdi=_mdi_filter, mdtext=escape_markdown, meta=meta_value,
                                 no_blank_lines=no_blank_lines)
         self.env.globals["anchor"] = anchor  # a record's ids as HTML ids (markup.anchor)
@@ -520,36 +519,40 @@ class Renderer:
                            slots: dict[str, str] | None = None) -> dict[str, str]:
         """The site-wide bibliography (listing pages, see `_listing_page`) in pages of
         `BIBLIOGRAPHY_PAGE_ENTRIES`: each merged entry formatted in the site's style, with
-        links to the cases that cite it."""
-        style = self.options.style
-        formatted = []
-        for entry in entries:
-            cached = self._formatted.get(id(entry.item))
-            if cached is None or cached[0] is not entry.item:
-                cached = (entry.item, cite.format_reference(entry.item, style))
-            formatted.append((entry, cached[1]))
-        # keep only what is in use (serve edits replace items and titles)
-        self._formatted = {id(e.item): (e.item, f) for e, f in formatted}
-        if len(self._citer_links) > 2 * sum(len(e.cited_by) for e in entries) + 1000:
-            used = {c for e in entries for c in e.cited_by}
-            self._citer_links = {k: html for k, html in self._citer_links.items() if k[0] in used}
-        pages = {}
-        for page in paginate(BIBLIOGRAPHY_PAGE, formatted, BIBLIOGRAPHY_PAGE_ENTRIES):
-            here = page_url(page.uri, self.options.directory_urls)
-            items = [(entry, ref, self._cited_by(entry, here)) for entry, ref in page.items]
-            pages[page.uri] = self._listing_page("bibliography.md.j2", page.uri, slots, entries=items, page=page,
-                                                 total=len(formatted))
-        return pages
+        links to the cases that cite it (under the titles the merge gave them)."""
+        titles = {c.case_id: c.case_title for e in entries for c in e.cited_by}
+        return {page.uri: self.bibliography_page(page, titles, len(entries), slots)
+                for page in paginate(BIBLIOGRAPHY_PAGE, entries, BIBLIOGRAPHY_PAGE_ENTRIES)}
 
-    def _cited_by(self, entry: bibliography.Entry, here: str) -> Markup:
+    def bibliography_page(self, page: "Page", titles: Mapping[str, str], total: int,
+                          slots: dict[str, str] | None = None) -> str:
+        """One page of the bibliography (`page.items`: merged entries; `total`: entries in
+        all pages), each citing case linked under its title in `titles` (case id -> title),
+        so that a retitled case needs no new merge (the site engine renders again only the
+        pages that cite it)."""
+        here = page_url(page.uri, self.options.directory_urls)
+        items = [(entry, self._formatted_reference(entry.item), self._cited_by(entry, here, titles))
+                 for entry in page.items]
+        return self._listing_page("bibliography.md.j2", page.uri, slots, entries=items, page=page, total=total)
+
+    def _formatted_reference(self, item: Mapping[str, Any]) -> cite.FormattedReference:
+        """`item` in the site's style, formatted once per item (the engine keeps the merged
+        entries, and so their items, while the records' references do not change)."""
+        cached = self._formatted.get(id(item))
+        if cached is None or cached[0] is not item:
+            if len(self._formatted) > 200_000:  # items of edits long gone
+                self._formatted.clear()
+            cached = self._formatted[id(item)] = (item, cite.format_reference(item, self.options.style))
+        return cached[1]
+
+    def _cited_by(self, entry: bibliography.Entry, here: str, titles: Mapping[str, str]) -> Markup:
         """The entry's "cited by" links as seen from the page at URL `here`."""
-        links = self._citer_links
+        links = []
         for citer in entry.cited_by:
-            if (citer, here) not in links:
-                href = relative_url(page_url(f"{citer.case_id}.md", self.options.directory_urls), here)
-                links[(citer, here)] = str(Markup('<a href="{}#{}">{}</a>').format(
-                    href, anchor("ref", citer.ref_id), citer.case_title))
-        return Markup("; ".join(links[(c, here)] for c in entry.cited_by))
+            href = relative_url(page_url(f"{citer.case_id}.md", self.options.directory_urls), here)
+            links.append(str(Markup('<a href="{}#{}">{}</a>').format(
+                href, anchor("ref", citer.ref_id), titles.get(citer.case_id, citer.case_title))))
+        return Markup("; ".join(links))
 
     def _listing_page(self, template: str, uri: str, slots: dict[str, str] | None, **context: Any) -> str:
         """Render a listing page. Links are made by `href(target_uri)` (the listing is an
