@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from axe_support import serious_axe_violations
 from conftest import ROOT, build_project, serve_directory
 from test_browser import _new_context  # the one context: light scheme, other hosts refused
 from grandrounds.record.library import read_case
@@ -190,23 +191,12 @@ def test_printed_questions_show_their_options_and_answers(page):
         assert explanations_shown(page, selector, question)
 
 
-def _serious_axe_violations(page, context: str) -> list[str]:
-    try:
-        from axe_playwright_python.sync_playwright import Axe
-    except ImportError:
-        pytest.fail("the accessibility tests need the Python package axe-playwright-python "
-                    "(axe-core for Playwright): pip install -e '.[test]'", pytrace=False)
-    violations = Axe().run(page, context=context).response["violations"]
-    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-            for v in violations if v["impact"] in ("serious", "critical")]
-
-
 def test_questions_have_no_serious_axe_violations_before_and_after_answering(page):
     """axe-core (WCAG 2.1 AA rules among them) on the questions and the staged reveals,
     unanswered, then with one answered wrongly and one rightly and a reveal opened."""
     found = {}
     for selector in (SINGLE, MULTIPLE, "details.gr-reveal[data-section='investigations']"):
-        if bad := _serious_axe_violations(page, selector):
+        if bad := serious_axe_violations(page, selector):
             found[f"before {selector}"] = bad
     page.locator(SINGLE).get_by_label("Left bundle branch block").check()
     page.locator(SINGLE).get_by_role("button", name="Check").click()
@@ -215,6 +205,6 @@ def test_questions_have_no_serious_axe_violations_before_and_after_answering(pag
     page.locator(MULTIPLE).get_by_role("button", name="Check").click()
     page.locator("details.gr-reveal[data-section='investigations'] > summary").click()
     for selector in (SINGLE, MULTIPLE, "details.gr-reveal[data-section='investigations']"):
-        if bad := _serious_axe_violations(page, selector):
+        if bad := serious_axe_violations(page, selector):
             found[f"answered {selector}"] = bad
     assert not found

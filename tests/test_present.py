@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from axe_support import serious_axe_violations
 from conftest import parse_html, serve_directory
 from test_browser import (DESKTOP, TEACHING_CASE, _hide_teaching_sections, _new_context,  # noqa: F401
                           base_url, context, page)
@@ -536,19 +537,9 @@ def test_under_instant_navigation_pages_reached_by_a_link_present_and_anchors_st
 # --------------------------------------------------------------------------- accessibility, measured
 
 
-def _axe():
-    try:
-        from axe_playwright_python.sync_playwright import Axe
-    except ImportError:
-        pytest.fail("the accessibility tests need the Python package axe-playwright-python "
-                    "(axe-core for Playwright): pip install -e '.[test]'", pytrace=False)
-    return Axe()
-
-
 def test_present_mode_has_no_serious_or_critical_axe_violations(page, question_case):
     """axe-core (WCAG 2.1 AA rules among them) on the view at every kind of step: the title,
     a section, a hidden section closed and opened, a question and its answer, a figure."""
-    axe = _axe()
     url, _ = question_case
     start(page, url)
     steps = walk(page)
@@ -565,9 +556,6 @@ def test_present_mode_has_no_serious_or_critical_axe_violations(page, question_c
     for kind, index in kinds.items():
         page.goto(f"{url}?present={index + 1}")
         page.wait_for_selector(COUNTER)
-        violations = axe.run(page).response["violations"]
-        bad = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-               for v in violations if v["impact"] in ("serious", "critical")]
-        if bad:
+        if bad := serious_axe_violations(page, where=f"present mode, {kind} step"):
             found[kind] = bad
     assert not found

@@ -425,6 +425,7 @@ class Renderer:
             keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
         )
         self._formatted: dict[int, tuple[Any, cite.FormattedReference]] = {}  # bibliography
+        self._citer_links: dict[tuple[str, str, str, str], str] = {}  # bibliography: "cited by" links
         self.env.filters.update(md=_md_filter, mdi=_mdi_filter, mdtext=escape_markdown, meta=meta_value,
                                 no_blank_lines=no_blank_lines)
         self.env.globals["anchor"] = anchor  # a record's ids as HTML ids (markup.anchor)
@@ -546,13 +547,20 @@ class Renderer:
         return cached[1]
 
     def _cited_by(self, entry: bibliography.Entry, here: str, titles: Mapping[str, str]) -> Markup:
-        """The entry's "cited by" links as seen from the page at URL `here`."""
-        links = []
+        """The entry's "cited by" links as seen from the page at URL `here`, each made once
+        (a page is rendered again when one of its thousands of citers is retitled)."""
+        links = self._citer_links
+        if len(links) > 500_000:  # links of edits long gone
+            links.clear()
+        found = []
         for citer in entry.cited_by:
-            href = relative_url(page_url(f"{citer.case_id}.md", self.options.directory_urls), here)
-            links.append(str(Markup('<a href="{}#{}">{}</a>').format(
-                href, anchor("ref", citer.ref_id), titles.get(citer.case_id, citer.case_title))))
-        return Markup("; ".join(links))
+            key = (citer.case_id, citer.ref_id, here, titles.get(citer.case_id, citer.case_title))
+            link = links.get(key)
+            if link is None:
+                href = relative_url(page_url(f"{citer.case_id}.md", self.options.directory_urls), here)
+                link = links[key] = str(Markup('<a href="{}#{}">{}</a>').format(href, anchor("ref", citer.ref_id), key[3]))
+            found.append(link)
+        return Markup("; ".join(found))
 
     def _listing_page(self, template: str, uri: str, slots: dict[str, str] | None, **context: Any) -> str:
         """Render a listing page. Links are made by `href(target_uri)` (the listing is an
