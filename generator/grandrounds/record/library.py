@@ -36,8 +36,17 @@ def find_case_files(cases_dir: Path) -> list[Path]:
     regular files inside the folder (a link that leaves it is refused by `publish`, not read)."""
     if not cases_dir.is_dir():
         return []
-    return sorted(p for p in cases_dir.iterdir()
-                  if is_record_name(p.name) and p.is_file() and confined_path(cases_dir, p.name) is not None)
+    found = []
+    with os.scandir(cases_dir) as entries:  # a file's type comes with its name: no stat each
+        for entry in entries:
+            if not is_record_name(entry.name):
+                continue
+            if entry.is_symlink():  # only a link can lead out of the folder
+                if entry.is_file() and confined_path(cases_dir, entry.name) is not None:
+                    found.append(cases_dir / entry.name)
+            elif entry.is_file(follow_symlinks=False):
+                found.append(cases_dir / entry.name)
+    return sorted(found)
 
 
 def read_case(path: Path, cases_dir: Path) -> Case:
