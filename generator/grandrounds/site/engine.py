@@ -43,7 +43,7 @@ from . import bibliography, feed, metadata, publish, related
 from .render import (BIBLIOGRAPHY_PAGE, BIBLIOGRAPHY_PAGE_ENTRIES, LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT,
                      SESSIONS_PAGE, Page, Renderer, RenderOptions, Row, SessionStep, all_tags, case_features,
                      in_navigation, listing_row, page_url, paginate, relative_url, session_page_uri)
-from .view import public_view
+from .view import PublicView, public_view
 
 T = TypeVar("T")
 
@@ -329,7 +329,7 @@ class SiteEngine:
                 outputs[out.path] = out
 
     def _case_output(self, path: Path, case: Case, text: str) -> Output:
-        view = public_view(case, self.options)
+        view = self._view(case)
         return Output(f"{case.slug}.md", "draft" if case.status == "draft" else "case", text, record=path,
                       title=view.title, meta=MappingProxyType({"title": view.title, "tags": all_tags(case)}),
                       slot="", head=self._head(path, case))
@@ -354,9 +354,14 @@ class SiteEngine:
 
     # listings -----------------------------------------------------------------
 
+    def _view(self, case: Case) -> PublicView:
+        """`public_view(case)`, once per version of the record (and of the options)."""
+        return self.memo.get("view", case.source_path, (case.version, self.generation),
+                             lambda: public_view(case, self.options))
+
     def _row(self, case: Case) -> Row:
         return self.memo.get("row", case.source_path, (case.version, self.generation),
-                             lambda: listing_row(case, public_view(case, self.options)))
+                             lambda: listing_row(case, self._view(case)))
 
     def _listings(self, rows: list[Row], outputs: dict[str, Output]) -> None:
         def make() -> dict[str, tuple[str, str]]:
@@ -377,7 +382,7 @@ class SiteEngine:
         digests = {slug: digest for slug, (digest, _) in prepared.items()}
         entries = self.memo.get("bib-merge", "", tuple(digests.items()), lambda: bibliography.merge_prepared(
             (slug, "", items) for slug, (_, items) in prepared.items()))
-        titles = {c.slug: public_view(c, self.options).title for c in shown}
+        titles = {c.slug: self._view(c).title for c in shown}
         for page in paginate(BIBLIOGRAPHY_PAGE, entries, BIBLIOGRAPHY_PAGE_ENTRIES):
             content = tuple((e.key, tuple((c.case_id, c.ref_id, titles[c.case_id], digests[c.case_id])
                                           for c in e.cited_by)) for e in page.items)
@@ -404,7 +409,7 @@ class SiteEngine:
             if page is None or page.kind == "error":
                 continue
             listed = tuple(rows[i] for i in ids.get(case.slug, []) if i in rows)
-            unknown = public_view(case, self.options).unknown
+            unknown = self._view(case).unknown
             placed = steps.get(case.slug, ())
             html = self.memo.get("related-html", case.slug, (listed, unknown, placed, self.generation),
                                  lambda: self.renderer.related_html(case.slug, list(listed), hidden=unknown)
@@ -454,7 +459,7 @@ class SiteEngine:
         else "Case N"; otherwise what a reader sees first (`public_view`)."""
         if session.unknown:
             return getattr(case.teaching, "title", None) or f"Case {number}"
-        return public_view(case, self.options).title
+        return self._view(case).title
 
     # downloads, feed, assets, figures --------------------------------------------
 
@@ -483,8 +488,9 @@ class SiteEngine:
                                             "remove the alias, or rename the other case"))
                     continue
                 target = relative_url(page_url(f"{case.slug}.md", options.directory_urls), url)
-                html = self.memo.get("redirect", (case.slug, alias), (target, public_view(case, options).title),
-                                     lambda t=target, c=case: redirect_page(t, public_view(c, options).title))
+                title = self._view(case).title
+                html = self.memo.get("redirect", (case.slug, alias), (target, title),
+                                     lambda t=target, title=title: redirect_page(t, title))
                 outputs[path] = Output(path, "redirect", html, record=Path(case.source_path or ""))
 
     def _feed(self, shown: list[Case], outputs: dict[str, Output]) -> None:
