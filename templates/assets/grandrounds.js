@@ -1,120 +1,9 @@
-/* grandrounds: the home page's case filters, column sorting and shareable URL state, and
-   the case pages' teaching questions.
-   Progressive enhancement: without this script the form stays hidden and the whole table
-   shows, and each question's answer sits in its closed `details.gr-answer`. No library and no server: every case row carries its facets as data attributes
-   (data-specialty, data-type, data-sex, data-age, data-year, data-text), written by
-   templates/home.md.j2. The filters are mirrored in the query string
-   (?specialty=...&type=...&sex=...&age=...&year=...&q=...) and read back on load. */
+/* grandrounds: the case pages' teaching questions (the home page's filters are
+   assets/filters.js).
+   Progressive enhancement: without this script each question's answer sits in its closed
+   `details.gr-answer`. */
 (function () {
   "use strict";
-
-  var FACETS = ["specialty", "type", "sex", "age", "year"];
-
-  function words(text) {
-    return text.toLowerCase().split(/\s+/).filter(function (w) { return w; });
-  }
-
-  function hasValue(list, value) {
-    return (" " + (list || "") + " ").indexOf(" " + value + " ") >= 0;
-  }
-
-  function setUpFilters(form, table) {
-    var rows = Array.prototype.slice.call(table.querySelectorAll("tbody tr.gr-case"));
-    var count = document.getElementById("gr-count");
-    var query = document.getElementById("gr-filter-q");
-    var selects = {};
-    FACETS.forEach(function (name) { selects[name] = document.getElementById("gr-filter-" + name); });
-
-    function readUrl() {
-      var params = new URLSearchParams(window.location.search);
-      FACETS.forEach(function (name) {
-        var select = selects[name], value = params.get(name) || "";
-        if (!select) { return; }
-        var known = Array.prototype.some.call(select.options, function (o) { return o.value === value; });
-        select.value = known ? value : "";
-      });
-      if (query) { query.value = params.get("q") || ""; }
-    }
-
-    function writeUrl() {
-      var params = new URLSearchParams(window.location.search);
-      FACETS.forEach(function (name) {
-        var value = selects[name] ? selects[name].value : "";
-        if (value) { params.set(name, value); } else { params.delete(name); }
-      });
-      var text = query ? query.value.trim() : "";
-      if (text) { params.set("q", text); } else { params.delete("q"); }
-      var search = params.toString();
-      window.history.replaceState(window.history.state, "",
-        window.location.pathname + (search ? "?" + search : "") + window.location.hash);
-    }
-
-    function matches(row) {
-      for (var i = 0; i < FACETS.length; i++) {
-        var select = selects[FACETS[i]];
-        if (select && select.value && !hasValue(row.getAttribute("data-" + FACETS[i]), select.value)) {
-          return false;
-        }
-      }
-      var text = row.getAttribute("data-text") || "";
-      return words(query ? query.value : "").every(function (w) { return text.indexOf(w) >= 0; });
-    }
-
-    function apply() {
-      var shown = 0;
-      rows.forEach(function (row) {
-        var keep = matches(row);
-        row.hidden = !keep;
-        if (keep) { shown += 1; }
-      });
-      if (count) {
-        count.textContent = shown + " of " + rows.length + " case" + (rows.length === 1 ? "" : "s");
-      }
-    }
-
-    function update() { apply(); writeUrl(); }
-
-    form.addEventListener("input", update);
-    form.addEventListener("change", update);
-    form.addEventListener("submit", function (event) { event.preventDefault(); update(); });
-    form.addEventListener("reset", function () { window.setTimeout(update, 0); });
-    readUrl();
-    apply();
-    form.hidden = false;
-  }
-
-  function sortKey(row, column, kind) {
-    if (kind === "date") { return row.getAttribute("data-date") || ""; }
-    var cell = row.cells[column];
-    return cell ? cell.textContent.trim().toLowerCase() : "";
-  }
-
-  function setUpSorting(table) {
-    var headers = Array.prototype.slice.call(table.querySelectorAll("thead th"));
-    var body = table.tBodies[0];
-    headers.forEach(function (th, column) {
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "gr-sort";
-      while (th.firstChild) { button.appendChild(th.firstChild); }
-      th.appendChild(button);
-      button.addEventListener("click", function () {
-        var ascending = th.getAttribute("aria-sort") !== "ascending";
-        var kind = th.getAttribute("data-sort") || "text";
-        var rows = Array.prototype.slice.call(body.rows).map(function (row, index) {
-          return { row: row, key: sortKey(row, column, kind), index: index };
-        });
-        rows.sort(function (a, b) {
-          var order = a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-          if (kind === "text" && order !== 0) { order = a.key.localeCompare(b.key); }
-          return (ascending ? order : -order) || a.index - b.index;
-        });
-        rows.forEach(function (item) { body.appendChild(item.row); });
-        headers.forEach(function (other) { other.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-      });
-    });
-  }
 
   /* Teaching questions (templates/case.md.j2, `question_block`): a
      section.gr-question[data-question] holds a fieldset of radios (one correct option) or
@@ -211,12 +100,6 @@
 
   function setUp() {
     Array.prototype.forEach.call(document.querySelectorAll("section.gr-question[data-question]"), setUpQuestion);
-    var form = document.getElementById("gr-filters");
-    var table = document.getElementById("gr-cases");
-    if (!table || table.getAttribute("data-gr-ready")) { return; }
-    table.setAttribute("data-gr-ready", "");
-    if (form) { setUpFilters(form, table); }
-    setUpSorting(table);
   }
 
   // Material's instant navigation swaps pages without a load event; document$ covers both.

@@ -364,13 +364,19 @@ class SiteEngine:
                              lambda: listing_row(case, self._view(case)))
 
     def _listings(self, rows: list[Row], outputs: dict[str, Output]) -> None:
-        def make() -> dict[str, tuple[str, str]]:
+        """The listing pages and the home filters' data scripts (`listing_data`, kind
+        `download`), made again when any row changed; a data script whose text is the same
+        is not marked changed (`_mark_changed`), so an edit rewrites only the chunks it touches."""
+        def make() -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+            data = self.renderer.home_data(rows)
             slots: dict[str, str] = {}
-            pages = self.renderer.index_pages(rows, slots=slots)
-            return {uri: (text, slots.get(uri, "")) for uri, text in pages.items()}
-        pages = self.memo.get("listings", "", (tuple(rows), self.generation), make)
+            pages = self.renderer.index_pages(rows, slots=slots, data=data)
+            return {uri: (text, slots.get(uri, "")) for uri, text in pages.items()}, data
+        pages, data = self.memo.get("listings", "", (tuple(rows), self.generation), make)
         for uri, (text, slot) in pages.items():
             outputs[uri] = Output(uri, "listing", text, slot=slot, title=_front_title(text), nav=in_navigation(uri))
+        for path, text in data.items():
+            outputs[path] = Output(path, "download", text)
 
     def _bibliography(self, shown: list[Case], outputs: dict[str, Output]) -> None:
         """The bibliography: each case's references prepared once per version of the

@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping
 import jinja2
 from markupsafe import Markup, escape
 
-from . import bibliography, related
+from . import bibliography, listing_data, related
 from .. import cite
 from ..record import refio
 from .search import search_exclude
@@ -581,10 +581,28 @@ class Renderer:
             href=lambda target: relative_url(page_url(target, directory_urls), here),
             listing=listing, **context)
 
-    def home_page(self, rows: list[Row], slots: dict[str, str] | None = None) -> str:
-        return self._listing_page("home.md.j2", HOME_PAGE, slots, site_title=self.options.site_title,
-                                  intro=self.options.intro, rows=sort_rows(rows),
-                                  specialties=specialty_index(rows), filters=filter_options(rows))
+    def home_pages(self, rows: list[Row], slots: dict[str, str] | None = None, data_version: str = "") -> dict[str, str]:
+        """The home page (the filters, and the newest `LISTING_PAGE_ROWS` cases for a reader
+        without JavaScript) and every later page of all cases (`index/2.md` ...,
+        `cases.md.j2`), newest first: every case reachable without JavaScript. The filters
+        read the data files of `listing_data` (`data_version`: their digest, for caches)."""
+        ordered = sort_rows(rows)
+        pages = {}
+        for page in paginate(HOME_PAGE, ordered, LISTING_PAGE_ROWS):
+            if page.number == 1:
+                pages[page.uri] = self._listing_page(
+                    "home.md.j2", HOME_PAGE, slots, site_title=self.options.site_title, intro=self.options.intro,
+                    rows=page.items, page=page, total=len(ordered), specialties=specialty_index(rows),
+                    filters=filter_options(rows), data_dir=listing_data.DATA_DIR, data_version=data_version)
+            else:
+                pages[page.uri] = self._listing_page("cases.md.j2", page.uri, slots, rows=page.items, page=page,
+                                                     total=len(ordered))
+        return pages
+
+    def home_data(self, rows: list[Row]) -> dict[str, str]:
+        """The home filters' data files by site path (`listing_data.data_files`)."""
+        directory_urls = self.options.directory_urls
+        return listing_data.data_files(rows, lambda uri: page_url(uri, directory_urls))
 
     def specialty_pages(self, specialty: Named, rows: list[Row], slots: dict[str, str] | None = None) -> dict[str, str]:
         """A specialty's cases, newest first, in pages of `LISTING_PAGE_ROWS`."""
@@ -653,10 +671,13 @@ class Renderer:
         head, sep, body = page.partition("\n---\n")
         return f"{head}{sep}\n{banner}{body}"
 
-    def index_pages(self, rows: list[Row], slots: dict[str, str] | None = None) -> dict[str, str]:
-        """The listing pages (home, one per specialty, tags) by source path; see
-        `_listing_page` for `slots`."""
-        pages = {HOME_PAGE: self.home_page(rows, slots), **self.tags_page(rows, slots)}
+    def index_pages(self, rows: list[Row], slots: dict[str, str] | None = None,
+                    data: dict[str, str] | None = None) -> dict[str, str]:
+        """The listing pages (home and its later pages, one per specialty, tags) by source
+        path; see `_listing_page` for `slots`. `data`: the home filters' data files
+        (`listing_data`), whose digest the home page names."""
+        version = listing_data.version(data) if data else ""
+        pages = {**self.home_pages(rows, slots, version), **self.tags_page(rows, slots)}
         members: dict[str, list[Row]] = {}
         for row in rows:
             for s in row.specialties:
