@@ -9,9 +9,9 @@
    with the header search showing results (Material's and Pagefind's); no serious or
    critical violation. A failure lists rule, impact, targets and page. (Present mode and
    single questions: tests/test_present.py, tests/test_browser_questions.py.)
-   The fixes live in templates/grandrounds.css, templates/overrides/main.html (wide tables'
-   scroll regions) and templates/overrides/partials/search.html (the search dialog's name),
-   each with its twin in templates/engines/overrides/.
+   The fixes live in templates/grandrounds.css, templates/assets/tables.js (wide tables'
+   scroll regions) and templates/overrides/partials/search.html (the search dialog's name;
+   `render --engine mkdocs|properdocs` copies it into the project, tests/test_engines.py).
 2. A wide table's scroll region is reached with Tab and scrolled with the arrow keys.
 3. The unknown case (`teaching.title`, hidden diagnosis) shows its teaching title in the
    home listing, its heading, the tab title, a specialty listing and the header search
@@ -291,23 +291,10 @@ def _without_comment(template: str) -> str:
 
 def test_the_search_partial_is_materials_with_a_named_dialog():
     ours = (ROOT / "templates" / "overrides" / "partials" / "search.html").read_text(encoding="utf-8")
-    twin = (ROOT / "templates" / "engines" / "overrides" / "partials" / "search.html").read_text(encoding="utf-8")
-    assert ours == twin
     material = _without_comment(_material_partial("partials/search.html"))
     named = material.replace('role="dialog">', 'role="dialog" aria-label="{{ lang.t(\'search\') }}">', 1)
     assert named != material, "Material's search partial changed: copy it again and name its dialog"
     assert _without_comment(ours) == named, "Material's search partial changed: copy it again"
-
-
-def test_both_main_templates_carry_the_same_scroll_region_script():
-    def block(path: Path) -> str:
-        text = path.read_text(encoding="utf-8")
-        found = re.search(r"\{% block scripts %\}.*?\{% endblock %\}", text, flags=re.S)
-        assert found, f"{path}: no scripts block"
-        return found.group(0)
-
-    assert block(ROOT / "templates" / "overrides" / "main.html") == \
-        block(ROOT / "templates" / "engines" / "overrides" / "main.html")
 
 
 # --------------------------------------------------------------------------- 3. the unknown case

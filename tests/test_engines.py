@@ -107,6 +107,21 @@ def _sidebar_links(doc: Node) -> list[str]:
     return [a.get("href") or "" for a in nav.find_all("a")]
 
 
+def test_the_search_dialog_has_a_name_under_materials_theme(built):
+    """The plugin's search partial (a named dialog, WCAG 4.1.2) goes into MkDocs and
+    ProperDocs projects; Zensical's own partial names its dialog itself."""
+    engine, site = built
+    project = site.parent
+    copied = (project / "overrides" / "partials" / "search.html").is_file()
+    assert copied == (engine != "zensical")
+    dialog = next((d for d in _page(site, "").find_all("div") if "md-search" in d.classes
+                   and d.get("role") == "dialog"), None)
+    if engine != "zensical":
+        assert dialog is not None and dialog.get("aria-label") == "Search"
+    elif dialog is not None:
+        assert dialog.get("aria-label") or dialog.get("aria-labelledby")
+
+
 def test_case_pages_are_built_with_their_title(built, shown_titles):
     engine, site = built
     for slug, title in shown_titles.items():

@@ -49,6 +49,9 @@ ENGINE_OUTPUT = ("site", ".cache")  # written into the project by the engine, no
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "tables", "toc")  # what the pages use
 HEAD_KEY = "grandrounds_head"  # page.meta key of a case page's <head> metadata
 OVERRIDE_TEMPLATE = "engines/overrides/main.html"
+# Material's search partial with a named dialog (WCAG 4.1.2), the one the plugin's builds use;
+# MkDocs and ProperDocs run Material's theme, Zensical has its own partial (named already).
+SEARCH_PARTIAL = "overrides/partials/search.html"
 
 # The settings of the source mkdocs.yml that describe the site (not MkDocs' build), carried
 # over as they are. docs_dir, site_dir, nav, plugins, hooks, extra_css/js, custom_dir,
@@ -182,7 +185,7 @@ def project_files(build: SiteBuild, engine: str, source: Source, options: Render
     files: dict[str, outdir.Content] = {}
     for out in build.outputs.values():
         files[f"{DOCS_DIR}/{out.path}"] = page_text(out) if out.kind in PAGE_KINDS else _content(out)
-    files.update(override_files(source, templates_dir))
+    files.update(override_files(source, templates_dir, engine))
     config = engine_config(engine, source, build, options, templates_dir)
     files[CONFIG_FILE[engine]] = toml_text(config) if engine == "zensical" else yaml_text(config)
     return files
@@ -212,10 +215,11 @@ def _head_line(head: str) -> str:
     return f"{HEAD_KEY}: {meta_value(Markup(head))}"
 
 
-def override_files(source: Source, templates_dir: Path | None) -> dict[str, outdir.Content]:
-    """`overrides/`: the site's own `theme.custom_dir` files, and our `main.html` (the
-    head metadata) unless the site has its own main.html (then it must print
-    `page.meta.grandrounds_head` in its `extrahead` block)."""
+def override_files(source: Source, templates_dir: Path | None, engine: str = "mkdocs") -> dict[str, outdir.Content]:
+    """`overrides/`: the site's own `theme.custom_dir` files, and ours unless the site has
+    its own of the same name: `main.html` (the head metadata; a site's own must print
+    `page.meta.grandrounds_head` in its `extrahead` block) and, for Material's theme
+    (MkDocs, ProperDocs), the search partial with a named dialog."""
     files: dict[str, outdir.Content] = {}
     custom = _custom_dir(source)
     if custom is not None:
@@ -226,6 +230,10 @@ def override_files(source: Source, templates_dir: Path | None) -> dict[str, outd
                  if root is not None and (root / OVERRIDE_TEMPLATE).is_file()), None)
     if ours is not None:
         files.setdefault(f"{OVERRIDES_DIR}/main.html", ours)
+    partial = next((root / SEARCH_PARTIAL for root in (templates_dir, PACKAGE_TEMPLATES)
+                    if root is not None and (root / SEARCH_PARTIAL).is_file()), None)
+    if partial is not None and engine != "zensical":
+        files.setdefault(f"{OVERRIDES_DIR}/partials/search.html", partial)
     return files
 
 
