@@ -620,12 +620,16 @@ def site_stats(out: Path) -> dict[str, Any]:
     bundle and Material's search index."""
     total = files = bundle = 0
     page, biggest = (0, ""), (0, "")
+    folders: dict[str, int] = {}
     for dirpath, _, filenames in os.walk(out):
         for filename in filenames:
             path = Path(dirpath, filename)
             size = path.stat().st_size
             rel = path.relative_to(out).as_posix()
             total, files = total + size, files + 1
+            top = rel.split("/", 1)[0] if "/" in rel else "(top level)"
+            top = "case-*" if top.startswith("case-") else top
+            folders[top] = folders.get(top, 0) + size
             if rel.startswith("pagefind/"):
                 bundle += size
             if filename.endswith(".html"):
@@ -636,6 +640,7 @@ def site_stats(out: Path) -> dict[str, Any]:
     return {"bytes": total, "files": files, "pagefind_bytes": bundle,
             "lunr_bytes": lunr.stat().st_size if lunr.is_file() else 0,
             "largest_page": page, "largest_file": biggest,
+            "folders": sorted(folders.items(), key=lambda kv: -kv[1]),
             "home": len(home), "home_gzip": len(gzip.compress(home, 6)),
             "pages": sum(1 for _ in out.rglob("index.html"))}
 
@@ -1045,6 +1050,9 @@ def print_size(n: int, row: dict[str, Any]) -> None:
           f"plain mkdocs {_load(plain['mkdocs'])}, index {_load(plain['index'])}, handouts {_load(row['handouts'])}")
     print(f"    largest page: plugin {plugin['stats']['largest_page'][1]}, plain {plain['stats']['largest_page'][1]}; "
           f"largest file: plugin {plugin['stats']['largest_file'][1]}, plain {plain['stats']['largest_file'][1]}")
+    for name, stats in (("plugin", plugin["stats"]), ("plain", plain["stats"])):
+        print(f"    {name} site by folder, MB: "
+              + ", ".join(f"{folder} {size / 1e6:.1f}" for folder, size in stats["folders"][:8]))
     print(f"    largest process: plugin {plugin['peak_one_name']}, plain "
           f"{max((plain['mkdocs'], plain['index']), key=lambda r: r['peak_one'])['peak_one_name']}; "
           f"/proc polls: plugin {plugin['samples']}, plain {plain['mkdocs']['samples'] + plain['index']['samples']}")
