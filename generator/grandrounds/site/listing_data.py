@@ -56,6 +56,8 @@ _WORD = re.compile(r"[^\W_]+")
 def fold(text: str) -> str:
     """Text as the free-text filter compares it: accents removed (NFKD without combining
     marks), lower case. `assets/filters.js` folds typed words the same way."""
+    if text.isascii():  # most text: nothing to decompose
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower()
 
