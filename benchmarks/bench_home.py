@@ -13,7 +13,8 @@ GitHub Pages does: every response compressed, level 6) and measures in Debian's 
   load        the home page until assets/filters.js has shown its first rows: bytes over
               the wire (gzip) for the page and what it loads itself (HTML, grandrounds'
               scripts, stylesheets and fonts, the data files), the theme's own CSS/JS apart;
-  filter      the first filter change (the commonest specialty; then one typed word): the
+  filter      the first filter change (the commonest specialty; a typed word; its first
+              letter alone, which loads every word chunk of that letter): the
               bytes it fetched and the time from the change to its rows in the table
               (performance.now() in the page, to the next animation frame after the rows
               are in the DOM);
@@ -225,6 +226,7 @@ def measure(site: Path, repeats: int) -> dict[str, Any]:
         context.close()
         runs = {"filter: specialty": ("filter", "gr-filter-specialty", specialty),
                 f"filter: words '{word}'": ("filter", "gr-filter-q", word),
+                f"filter: words '{word[0]}'": ("filter", "gr-filter-q", word[0]),  # every chunk of a letter
                 **{f"sort: {c}": ("sort", c, "") for c in COLUMNS}}
         result["runs"] = {}
         for name, (kind, target, value) in runs.items():

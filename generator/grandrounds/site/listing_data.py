@@ -17,7 +17,7 @@ Why this shape (measured with `benchmarks/bench_home.py`; numbers in its docstri
   every display chunk and every word chunk it does not touch, byte for byte the same.
 - `facets.js` (loaded with the page): per position, the code of each filter value
   (specialty, type, sex, age band, year; a list where a case has several), the values' names
-  and links, the manifest of word chunks. A few bytes a case: ~20 KB gzip at 10,000.
+  and links, the manifest of word chunks. A few bytes a case: 28 KB gzip at 10,000.
 - `sort-<column>.js` (loaded on the first sort by that column): per position, the rank of
   the column's text in a fixed collation (accents and case folded, then the text itself), so
   the browser sorts every matching case by numbers and never needs the text of rows off
