@@ -72,9 +72,9 @@ def settled(tab):
     return tab
 
 
-def shown(tab) -> list[str]:
+def shown(tab, table: str = "table#gr-cases") -> list[str]:
     """The case ids of the rows on screen, in order."""
-    hrefs = tab.eval_on_selector_all("table#gr-cases tbody tr.gr-case td:first-child a",
+    hrefs = tab.eval_on_selector_all(f"{table} tbody tr.gr-case td:first-child a",
                                      "links => links.map(a => a.getAttribute('href'))")
     return [h.strip("./").split("/")[0] for h in hrefs]
 
@@ -192,3 +192,21 @@ def test_rows_are_text_not_markup(page, rows):
     cell = page.locator("table#gr-cases tbody tr.gr-case td:first-child a").first
     assert cell.inner_text() == markup.title
     assert page.locator("table#gr-cases tbody pain").count() == 0
+
+
+def test_without_javascript_the_pager_reaches_every_case(chromium, base_url, rows):
+    context = _new_context(chromium, base_url, java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto("")
+    assert not tab.locator("#gr-filters").is_visible()
+    found = shown(tab)
+    assert len(found) == 200
+    tab.locator("nav.gr-pager a", has_text="2").first.click()
+    tab.wait_for_load_state()
+    assert tab.url.endswith("/index/2/")
+    found += shown(tab, "article table")
+    assert found == ids(rows)  # every case once, newest first
+    tab.locator("nav.gr-pager a", has_text="1").first.click()
+    tab.wait_for_load_state()
+    assert tab.url == base_url
+    context.close()
