@@ -403,6 +403,7 @@ def _library_pass(paths: list[Path], renderer: Any, style: str) -> dict[str, flo
 
 _BUILT_IN = re.compile(r"Documentation built in ([\d.]+) seconds")
 SAMPLE_INTERVAL = 0.05  # s between /proc polls
+PSS_INTERVAL = 1.0  # s between PSS reads: smaps_rollup walks the page tables (~50 ms for 2 GB)
 PAGEFIND_PROCESS = "pagefind"  # the binary's name (pagefind_bin/pagefind, or pagefind_extended)
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -418,7 +419,9 @@ class TreeSampler(threading.Thread):
     - `peak_one`: the largest RSS of a single process (bytes), and `peak_one_name`, its name;
     - `peak_sum`: the largest sum of the RSS of the processes alive at one poll;
     - `peak_pss_sum`: the same with PSS (/proc/PID/smaps_rollup: a page shared by k
-      processes counts 1/k in each), the memory really in use by forked workers;
+      processes counts 1/k in each), the memory really in use by forked workers; read
+      every PSS_INTERVAL s only (reading it costs the kernel a page-table walk), so a
+      peak shorter than that can be missed;
     - the same two while a Pagefind process runs (`pagefind_one`, `pagefind_sum`), when it
       first and last was seen (`pagefind_first`, `pagefind_last`, perf_counter seconds) and
       the root process's CPU time (own plus reaped children) at that first sight
@@ -436,6 +439,7 @@ class TreeSampler(threading.Thread):
         self.peak_one = self.peak_sum = self.peak_pss_sum = self.pagefind_one = self.pagefind_sum = 0
         self.peak_one_name = ""
         self.pagefind_first: float | None = None
+        self.pss_due = 0.0
         self.pagefind_last: float | None = None
         self.cpu_before_pagefind: float | None = None
 
@@ -459,7 +463,9 @@ class TreeSampler(threading.Thread):
         if biggest > self.peak_one:
             self.peak_one, self.peak_one_name = biggest, name
         self.peak_sum = max(self.peak_sum, total)
-        self.peak_pss_sum = max(self.peak_pss_sum, sum(_pss(pid) for pid, _, _ in processes))
+        if time.perf_counter() >= self.pss_due:
+            self.pss_due = time.perf_counter() + PSS_INTERVAL
+            self.peak_pss_sum = max(self.peak_pss_sum, sum(_pss(pid) for pid, _, _ in processes))
         if any(name.startswith(PAGEFIND_PROCESS) for _, _, name in processes):
             now = time.perf_counter()
             if self.pagefind_first is None:
