@@ -17,6 +17,7 @@ import yaml
 from conftest import (GOLDEN, PNG_1PX, ROOT, SEED_NATURE_LINES, Node, article, build_project,
                       copy_project, read_html, run_cli, run_mkdocs, squash, write_case)
 from grandrounds.record.library import load_library
+from grandrounds.site.listing_data import words as fold_words
 from grandrounds.site.markup import markdown_to_text
 from grandrounds.record.model import ABSTRACT_SECTION, SECTIONS, Case
 from grandrounds.site.related import related_cases
@@ -714,6 +715,7 @@ def test_hidden_diagnosis_is_absent_wherever_a_learner_looks_first(site, case_id
     places = {
         "search index": " ".join(strip_tags(d["text"]) + " " + d["title"] for d in search_docs(site)),
         "home table row": home_row.squashed() + " " + " ".join(str(v) for v in home_row.attrs.values()),
+        "home filter data": " ".join(s for data in home_data(site).values() for s in json_strings(data)),
         "meta description": " ".join(meta_content(doc, name="description")),
         "og:description": " ".join(meta_content(doc, property="og:description")),
         "JSON-LD": json.dumps(jsonld(doc), ensure_ascii=False),
@@ -730,7 +732,7 @@ def test_hidden_diagnosis_is_absent_wherever_a_learner_looks_first(site, case_id
         for hidden in texts:
             assert hidden.lower() not in text.lower(), place
     if case_id == HIDDEN_CASE:
-        assert "nmda" not in home_row.get("data-text")  # nor its keywords, which name it
+        assert "nmda" not in home_words(site)  # nor its keywords, which name it
     assert "about" not in jsonld(doc)
     assert SHOWN[case_id] in places["related blurbs"]  # it is listed, without its diagnosis
     assert markdown_to_text(BY_ID[SEED].final_diagnosis) in strip_tags(json.dumps(jsonld(page(site, SEED))))
@@ -770,6 +772,32 @@ EXPECTED_FACETS = {  # by hand from the records (DESIGN.md's age bands)
 }
 
 
+def home_data(site_dir: Path) -> dict[str, object]:
+    """The home filters' data files (index/cases/<name>.js: `grandroundsData(name, data);`)
+    by name, parsed."""
+    found = {}
+    for path in sorted((site_dir / "index" / "cases").glob("*.js")):
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith(f'grandroundsData("{path.stem}",') and text.endswith(");\n")
+        found[path.stem] = json.loads(text[len(f'grandroundsData("{path.stem}",'):-3])
+    return found
+
+
+def home_words(site_dir: Path) -> dict[str, list[int]]:
+    """The free-text filter's index: word -> case positions."""
+    return {w: p for name, data in home_data(site_dir).items() if name.startswith("words-") for w, p in data.items()}
+
+
+def json_strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *json_strings(v)]]
+    if isinstance(value, list):
+        return [s for v in value for s in json_strings(v)]
+    return []
+
+
 def test_home_filter_form_and_row_facets(site):
     doc = page(site, "")
     form = doc.find("form", id_="gr-filters")
@@ -789,26 +817,33 @@ def test_home_filter_form_and_row_facets(site):
     assert doc.find(id_="gr-count").squashed() == f"{len(PUBLISHED)} of {len(PUBLISHED)} cases"
     rows = doc.find("table", id_="gr-cases").find("tbody").find_all("tr")
     assert len(rows) == len(PUBLISHED) and all("gr-case" in r.classes for r in rows)
-    facets = {}
-    for row in rows:
-        case_id = resolve("", row.find("a").get("href")).rstrip("/")
-        facets[case_id] = tuple(row.get(f"data-{k}") for k in ("specialty", "type", "sex", "age", "year"))
-        text = row.get("data-text")
-        assert text == text.lower() and SHOWN[case_id].lower() in text
+    data = home_data(site)  # the rows' facets and words, by position (site/listing_data.py)
+    (chunk,) = [rows for name, rows in data.items() if name.startswith("rows-")]
+    facets = data["facets"]["facets"]
+    words = home_words(site)
+    found = {}
+    for position, row in enumerate(chunk):
+        case_id = resolve("", row[0]).rstrip("/")
+        codes = {name: facets[name]["rows"][position] for name in facets}
+        found[case_id] = tuple(" ".join(facets[name]["values"][c] for c in
+                                        (v if isinstance(v, list) else [] if v is None else [v]))
+                               for name, v in codes.items())
+        text = {w for w, positions in words.items() if position in positions}
+        assert set(fold_words(SHOWN[case_id])) <= text
+        assert all(set(fold_words(t)) <= text for t in BY_ID[case_id].tags)
         if VIEWS[case_id].unknown:  # its real title names the diagnosis
-            assert BY_ID[case_id].title.lower() not in text
-        assert all(t.lower() in text for t in BY_ID[case_id].tags)
-        assert "hidden" not in row.attrs
-    assert facets == EXPECTED_FACETS
-    kawasaki = next(r for r in rows if "kawasaki" in r.get("data-text"))
-    assert "coronary" in kawasaki.get("data-text")  # its diagnosis is searchable (not hidden)
+            public = fold_words(" ".join([SHOWN[case_id], *BY_ID[case_id].tags, *BY_ID[case_id].specialties]))
+            assert not (set(fold_words(BY_ID[case_id].title)) - set(public)) & text
+    assert found == EXPECTED_FACETS
+    assert "coronary" in words  # Kawasaki's diagnosis is searchable (not hidden)
 
 
 def test_home_page_loads_the_filter_script_from_the_site(site):
     doc = page(site, "")
     sources = [s.get("src") for s in doc.find_all("script") if s.get("src")]
-    assert any(resolve("", s) == "assets/grandrounds.js" for s in sources)
-    assert (site / "assets" / "grandrounds.js").is_file()
+    for script in ("assets/grandrounds.js", "assets/filters.js"):
+        assert any(resolve("", s) == script for s in sources)
+        assert (site / script).is_file()
 
 
 EXPECTED_RELATED = {  # by hand: the shared tag "fictional teaching case" or specialty cardiology, ties to the newer date
