@@ -57,6 +57,9 @@ def test_specialty_pages_are_paginated_newest_first_and_only_the_first_is_in_the
     assert f"{LISTING_PAGE_ROWS + 1} cases in Cardiology" in pages["specialties/cardiology.md"]
     assert 'href="../specialties/cardiology/2.html"' in pages["specialties/cardiology.md"]
     assert pages["specialties/cardiology/2.md"].count("<tr><td>") == 1
+    # a pager above and one below the list: two navigation landmarks, named apart
+    labels = re.findall(r'<nav class="gr-pager" aria-label="([^"]+)"', pages["specialties/cardiology/2.md"])
+    assert len(labels) == 2 and len(set(labels)) == 2
 
 
 def test_the_bibliography_is_split_in_pages_of_500_with_every_cited_by_link():
