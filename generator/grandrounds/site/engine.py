@@ -39,9 +39,9 @@ from ..record.library import Library, find_case_files
 from ..record.load import load_record
 from ..record.model import Case, error_page_slug
 from ..record.session import Session, cross_check, find_session_files, read_session
-from . import bibliography, feed, metadata, publish, related
+from . import bibliography, feed, listing_data, metadata, publish, related
 from .render import (BIBLIOGRAPHY_PAGE, BIBLIOGRAPHY_PAGE_ENTRIES, LISTING_SLOT, PACKAGE_TEMPLATES, RELATED_SLOT,
-                     SESSIONS_PAGE, Page, Renderer, RenderOptions, Row, SessionStep, all_tags, case_features,
+                     SESSIONS_PAGE, ListingPage, Page, Renderer, RenderOptions, Row, SessionStep, all_tags, case_features,
                      in_navigation, listing_row, page_url, paginate, relative_url, session_page_uri)
 from .view import PublicView, public_view
 
@@ -365,16 +365,22 @@ class SiteEngine:
 
     def _listings(self, rows: list[Row], outputs: dict[str, Output]) -> None:
         """The listing pages and the home filters' data scripts (`listing_data`, kind
-        `download`), made again when any row changed; a data script whose text is the same
-        is not marked changed (`_mark_changed`), so an edit rewrites only the chunks it touches."""
-        def make() -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+        `download`). The scripts are made again when any row changed (a script whose text
+        is the same is not marked changed, `_mark_changed`); each page is rendered again
+        only when what it shows changed (its rows, names, counts), so an edit renders the
+        few pages that list the case, not every tag and specialty page."""
+        def make_data() -> tuple[dict[str, str], str]:
             data = self.renderer.home_data(rows)
-            slots: dict[str, str] = {}
-            pages = self.renderer.index_pages(rows, slots=slots, data=data)
-            return {uri: (text, slots.get(uri, "")) for uri, text in pages.items()}, data
-        pages, data = self.memo.get("listings", "", (tuple(rows), self.generation), make)
-        for uri, (text, slot) in pages.items():
-            outputs[uri] = Output(uri, "listing", text, slot=slot, title=_front_title(text), nav=in_navigation(uri))
+            return data, listing_data.version(data)
+        data, version = self.memo.get("home-data", "", (tuple(rows), self.generation), make_data)
+        for page in self.renderer.listing(rows, version):
+            def make(page: ListingPage = page) -> tuple[str, str]:
+                slots: dict[str, str] = {}
+                text = page.make(slots)
+                return text, slots.get(page.uri, "")
+            text, slot = self.memo.get("listing", page.uri, (page.shows, self.generation), make)
+            outputs[page.uri] = Output(page.uri, "listing", text, slot=slot, title=_front_title(text),
+                                       nav=in_navigation(page.uri))
         for path, text in data.items():
             outputs[path] = Output(path, "download", text)
 

@@ -15,9 +15,9 @@ import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Hashable, Iterable, Mapping
 
 import jinja2
 from markupsafe import Markup, escape
@@ -143,6 +143,17 @@ def in_navigation(uri: str) -> bool:
 
 def session_page_uri(session_id: str) -> str:
     return f"{SESSIONS_DIR}/{session_id}.md"
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """A listing page to render: its source path, what it shows (rows, names, counts: the
+    site engine renders it again only when that differs) and how (`make(slots)`, see
+    `Renderer._listing_page`)."""
+
+    uri: str
+    shows: Hashable
+    make: Callable[[dict[str, str] | None], str] = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -581,45 +592,71 @@ class Renderer:
             href=lambda target: relative_url(page_url(target, directory_urls), here),
             listing=listing, **context)
 
-    def home_pages(self, rows: list[Row], slots: dict[str, str] | None = None, data_version: str = "") -> dict[str, str]:
+    def home_listing(self, rows: list[Row], data_version: str = "") -> list[ListingPage]:
         """The home page (the filters, and the newest `LISTING_PAGE_ROWS` cases for a reader
         without JavaScript) and every later page of all cases (`index/2.md` ...,
         `cases.md.j2`), newest first: every case reachable without JavaScript. The filters
         read the data files of `listing_data` (`data_version`: their digest, for caches)."""
         ordered = sort_rows(rows)
-        pages = {}
+        found = []
         for page in paginate(HOME_PAGE, ordered, LISTING_PAGE_ROWS):
+            shows: tuple[Any, ...] = (tuple(page.items), page.uris, len(ordered))
             if page.number == 1:
-                pages[page.uri] = self._listing_page(
-                    "home.md.j2", HOME_PAGE, slots, site_title=self.options.site_title, intro=self.options.intro,
-                    rows=page.items, page=page, total=len(ordered), specialties=specialty_index(rows),
-                    filters=filter_options(rows), data_dir=listing_data.DATA_DIR, data_version=data_version)
+                specialties, filters = specialty_index(rows), filter_options(rows)
+                shows += (tuple(specialties), tuple((k, tuple(v)) for k, v in filters.items()), data_version)
+                make = partial(self._listing_page, "home.md.j2", HOME_PAGE, site_title=self.options.site_title,
+                               intro=self.options.intro, rows=page.items, page=page, total=len(ordered),
+                               specialties=specialties, filters=filters, data_dir=listing_data.DATA_DIR,
+                               data_version=data_version)
             else:
-                pages[page.uri] = self._listing_page("cases.md.j2", page.uri, slots, rows=page.items, page=page,
-                                                     total=len(ordered))
-        return pages
+                make = partial(self._listing_page, "cases.md.j2", page.uri, rows=page.items, page=page,
+                               total=len(ordered))
+            found.append(ListingPage(page.uri, shows, make))
+        return found
 
     def home_data(self, rows: list[Row]) -> dict[str, str]:
         """The home filters' data files by site path (`listing_data.data_files`)."""
         directory_urls = self.options.directory_urls
         return listing_data.data_files(rows, lambda uri: page_url(uri, directory_urls))
 
-    def specialty_pages(self, specialty: Named, rows: list[Row], slots: dict[str, str] | None = None) -> dict[str, str]:
+    def specialty_listing(self, specialty: Named, rows: list[Row]) -> list[ListingPage]:
         """A specialty's cases, newest first, in pages of `LISTING_PAGE_ROWS`."""
-        return {page.uri: self._listing_page("specialty.md.j2", page.uri, slots, specialty=specialty,
-                                             rows=page.items, page=page, total=len(rows))
-                for page in paginate(f"{SPECIALTY_DIR}/{specialty.slug}.md", sort_rows(rows), LISTING_PAGE_ROWS)}
+        ordered = sort_rows(rows)
+        return [ListingPage(page.uri, (specialty, tuple(page.items), page.uris, len(rows)),
+                            partial(self._listing_page, "specialty.md.j2", page.uri, specialty=specialty,
+                                    rows=page.items, page=page, total=len(rows)))
+                for page in paginate(f"{SPECIALTY_DIR}/{specialty.slug}.md", ordered, LISTING_PAGE_ROWS)]
 
-    def tags_page(self, rows: list[Row], slots: dict[str, str] | None = None) -> dict[str, str]:
+    def tags_listing(self, rows: list[Row]) -> list[ListingPage]:
         """The tags index (each tag's anchor, name and count, linking to its page) and one
         page per tag with its cases, in pages of `LISTING_PAGE_ROWS`."""
         tags = tag_index(rows)
-        pages = {TAGS_PAGE: self._listing_page("tags.md.j2", TAGS_PAGE, slots, tags=tags, tag_page=tag_page_uri)}
+        found = [ListingPage(TAGS_PAGE, tuple((t.name, t.anchor, len(t.rows)) for t in tags),
+                             partial(self._listing_page, "tags.md.j2", TAGS_PAGE, tags=tags, tag_page=tag_page_uri))]
         for tag in tags:
             for page in paginate(tag_page_uri(tag.name), tag.rows, LISTING_PAGE_ROWS):
-                pages[page.uri] = self._listing_page("tag.md.j2", page.uri, slots, tag=tag, rows=page.items,
-                                                     page=page, total=len(tag.rows))
-        return pages
+                found.append(ListingPage(page.uri, (tag.name, tuple(page.items), page.uris, len(tag.rows)),
+                                         partial(self._listing_page, "tag.md.j2", page.uri, tag=tag,
+                                                 rows=page.items, page=page, total=len(tag.rows))))
+        return found
+
+    def listing(self, rows: list[Row], data_version: str = "") -> list[ListingPage]:
+        """Every listing page (home and its later pages, one per specialty, tags), each
+        with what it shows, for the site engine to render the ones whose rows changed."""
+        members: dict[str, list[Row]] = {}
+        for row in rows:
+            for s in row.specialties:
+                members.setdefault(s.slug, []).append(row)
+        found = self.home_listing(rows, data_version) + self.tags_listing(rows)
+        for specialty in specialty_index(rows):
+            found += self.specialty_listing(specialty, members[specialty.slug])
+        return found
+
+    def specialty_pages(self, specialty: Named, rows: list[Row], slots: dict[str, str] | None = None) -> dict[str, str]:
+        return {p.uri: p.make(slots) for p in self.specialty_listing(specialty, rows)}
+
+    def tags_page(self, rows: list[Row], slots: dict[str, str] | None = None) -> dict[str, str]:
+        return {p.uri: p.make(slots) for p in self.tags_listing(rows)}
 
     def session_page(self, session: Any, cases: list[tuple[str, Row]]) -> str:
         """A teaching session's page: its cases in order, each as (shown title, row)."""
@@ -673,18 +710,10 @@ class Renderer:
 
     def index_pages(self, rows: list[Row], slots: dict[str, str] | None = None,
                     data: dict[str, str] | None = None) -> dict[str, str]:
-        """The listing pages (home and its later pages, one per specialty, tags) by source
-        path; see `_listing_page` for `slots`. `data`: the home filters' data files
-        (`listing_data`), whose digest the home page names."""
+        """Every listing page rendered, by source path (see `listing`; `_listing_page` for
+        `slots`). `data`: the home filters' data files, whose digest the home page names."""
         version = listing_data.version(data) if data else ""
-        pages = {**self.home_pages(rows, slots, version), **self.tags_page(rows, slots)}
-        members: dict[str, list[Row]] = {}
-        for row in rows:
-            for s in row.specialties:
-                members.setdefault(s.slug, []).append(row)
-        for specialty in specialty_index(rows):
-            pages.update(self.specialty_pages(specialty, members[specialty.slug], slots))
-        return pages
+        return {p.uri: p.make(slots) for p in self.listing(rows, version)}
 
 
 AGE_BANDS = (("child", "Child (under 18)"), ("adult", "Adult (18 to 64)"), ("older-adult", "Older adult (65 and over)"))
