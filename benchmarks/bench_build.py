@@ -541,9 +541,9 @@ def measured(command: list[str], cwd: Path, *, what: str) -> dict[str, Any]:
     sampler.start()
     try:
         output = proc.communicate()[0].decode(errors="replace")
+        wall = time.perf_counter() - t0  # before stopping the sampler (up to one interval)
     finally:
         sampler.stop()
-    wall = time.perf_counter() - t0
     cpu = _children_cpu() - cpu0
     if proc.returncode != 0:
         raise SystemExit(f"{what} failed (exit {proc.returncode}) in {cwd}: {' '.join(command)}\n{output[-3000:]}")
