@@ -10,6 +10,10 @@ back to a plain loop where forking is unsafe or pointless: too few items, one co
 and forking a threaded process can deadlock the child).
 
 It does not know what the work is: callers pass a function that returns errors as values.
+
+Also `release_memory`: a collection, then the freed heap handed back to the system (glibc's
+`malloc_trim`), for a process about to wait on another that needs the memory (the MkDocs
+build while Pagefind indexes its site).
 """
 
 from __future__ import annotations
@@ -81,3 +85,20 @@ def imap_forked(func: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterat
         return
     with _pool(func, items, min(jobs, len(items))) as pool:
         yield from pool.imap_unordered(_run, range(len(items)), chunksize=1)
+
+
+def release_memory() -> None:
+    """Collect garbage and give the freed heap back to the system (glibc only; elsewhere
+    the collection alone)."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "malloc_trim"):
+            libc.malloc_trim(0)
+    except OSError:  # no C library to load: the collection is all there is
+        pass

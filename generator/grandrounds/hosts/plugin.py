@@ -24,6 +24,7 @@ from mkdocs.structure.pages import Page
 
 from ..checks import check
 from ..errors import display_path
+from ..parallel import release_memory
 from ..record.library import find_case_files
 from ..site import publish, search
 from ..site.engine import Output, SiteBuild, SiteEngine, scripts, stylesheets
@@ -57,6 +58,7 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         self._last_nav: tuple[str, ...] | None = None
         self._publish_notes: list[publish.Finding] = []  # left-out files reported last build
         self._search = SearchIndex()
+        self._made: list[File] = []
         self._pages: list[File] = []  # the documentation pages of the current build
         self._theme = ThemeEnv()
 
@@ -84,6 +86,7 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.engine is not None
         self.site = site = self.engine.build()
+        self._made = []  # the files made here (their text is let go of before Pagefind runs)
         self._report(site)
         self._drop_sources(files, config, site)
         nav = tuple(sorted(o.path for o in site.outputs.values() if o.nav))
@@ -95,7 +98,8 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
                     raise PluginError(f"{display_path(out.record or '')}:1:1: case id '{out.path[:-3]}' collides "
                                       f"with the page {out.path} in the docs folder; rename one of them")
                 continue
-            files.append(self._file(out, config, docs, everything_changed))
+            self._made.append(self._file(out, config, docs, everything_changed))
+            files.append(self._made[-1])
         if self.engine.options.handouts:
             self._add_handouts(files, config, site)
         return files
@@ -224,9 +228,22 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
                 target.unlink()
         self._search.write(config, [f.src_uri for f in self._pages])
         if not self.is_serve and self.config.search == "pagefind":  # Pagefind runs in a process of its own
+            self._let_go()  # ... while this one holds as little as it can
             problems = search.index_site(Path(config.site_dir), config.site_url)
             if problems:
                 raise PluginError("grandrounds: the search index could not be made:\n" + "\n".join(map(str, problems)))
+
+    def _let_go(self) -> None:
+        """After the last page is written (build only): drop the engine, the pages' text and
+        HTML, and return the freed heap to the system, so that this process and Pagefind's
+        together hold little more than Pagefind alone."""
+        for file in self._pages:
+            if file.page is not None:
+                file.page.markdown = file.page.content = None  # type: ignore[assignment]
+        for file in self._made:
+            file.content_string = ""
+        self._pages, self._made, self.site, self.engine, self._checker = [], [], None, None, None
+        release_memory()
 
     @event_priority(100)  # first, so other plugins' on_env see the environment returned
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
