@@ -85,9 +85,9 @@ class Output:
         """The page as a reader gets it (what `render --out` writes)."""
         return None if self.text is None else self.fill(self.text)
 
-    def fingerprint(self) -> Hashable:
+    def fingerprint(self, digest: bytes | None = None) -> Hashable:
         """What decides `changed`: the content, the slot, the kind (a draft made published)
-        and the record (a renamed file moves the edit link)."""
+        and the record (a renamed file moves the edit link). `digest`: the text's, if known."""
         if self.text is None:
             try:
                 stat = self.source.stat() if self.source else None
@@ -95,7 +95,7 @@ class Output:
                 stat = None
             content: Hashable = (str(self.source), stat and (stat.st_mtime_ns, stat.st_size))
         else:
-            content = hashlib.sha1(self.text.encode("utf-8", "surrogatepass")).digest()
+            content = digest or text_digest(self.text)
         return (self.kind, content, self.slot, self.head, str(self.record))
 
 
@@ -211,6 +211,7 @@ class SiteEngine:
         self.sessions: list[Session] = []  # the sessions shown by the last build
         self.memo = Memo()
         self._last: dict[str, Hashable] = {}  # path -> fingerprint, last build
+        self._texts: dict[str, tuple[str, bytes]] = {}  # path -> (text, its digest), last build
         self._last_good: dict[Path, Case] = {}  # preview: a record's last valid version
         self.templates_dir: Path | None = None
         self.configure(templates_dir, options)
@@ -528,11 +529,20 @@ class SiteEngine:
             outputs.setdefault(relative, Output(relative, "figure", source=cases_dir / relative))
 
     def _mark_changed(self, outputs: dict[str, Output]) -> dict[str, Output]:
-        """Each output with `changed` against the last build; each fingerprint (a digest of
-        the whole text) computed once and kept for the next build."""
-        prints = {path: out.fingerprint() for path, out in outputs.items()}
+        """Each output with `changed` against the last build; each fingerprint kept for the
+        next build. A text is digested once: an output whose text is the very string of
+        the last build (a memo's value, kept) reuses its digest."""
+        texts: dict[str, tuple[str, bytes]] = {}
+        prints = {}
+        for path, out in outputs.items():
+            digest = None
+            if out.text is not None:
+                last = self._texts.get(path)
+                digest = last[1] if last is not None and last[0] is out.text else text_digest(out.text)
+                texts[path] = (out.text, digest)
+            prints[path] = out.fingerprint(digest)
         marked = {path: replace(out, changed=self._last.get(path) != prints[path]) for path, out in outputs.items()}
-        self._last = prints
+        self._last, self._texts = prints, texts
         return marked
 
 
@@ -565,6 +575,10 @@ def session_steps(sessions: list[Session], title: Callable[[Session, Case, int],
                 session.id, session.title, n, len(cases), title(session, case, n), session.unknown,
                 f"{cases[n - 2].slug}.md" if n > 1 else None, f"{cases[n].slug}.md" if n < len(cases) else None))
     return {slug: tuple(found) for slug, found in steps.items()}
+
+
+def text_digest(text: str) -> bytes:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def _prepared_references(case: Case) -> tuple[str, list[bibliography.Prepared]]:

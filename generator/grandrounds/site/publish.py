@@ -353,11 +353,14 @@ def figure_files(cases: Iterable[Any], cases_dir: Path) -> list[str]:
     once): those inside the folder, regular files, and not private by name or target."""
     tree = _Tree(Path(cases_dir))
     out: list[str] = []
+    seen: set[str] = set()  # each once (a set: thousands of figures)
     for case in cases:
         for figure in case.figures:
             relative = posixpath.normpath(Path(figure.file).as_posix())
-            if relative in out or relative.startswith("../") or tree.folder_problem(relative) \
-                    or tree.file_problem(relative):
+            if relative in seen:
+                continue
+            seen.add(relative)
+            if relative.startswith("../") or tree.folder_problem(relative) or tree.file_problem(relative):
                 continue
             if name_kind(relative) or name_kind(tree.relative(tree.real(relative))):
                 continue
