@@ -708,13 +708,6 @@ class Renderer:
         head, sep, body = page.partition("\n---\n")
         return f"{head}{sep}\n{banner}{body}"
 
-    def index_pages(self, rows: list[Row], slots: dict[str, str] | None = None,
-                    data: dict[str, str] | None = None) -> dict[str, str]:
-        """Every listing page rendered, by source path (see `listing`; `_listing_page` for
-        `slots`). `data`: the home filters' data files, whose digest the home page names."""
-        version = listing_data.version(data) if data else ""
-        return {p.uri: p.make(slots) for p in self.listing(rows, version)}
-
 
 AGE_BANDS = (("child", "Child (under 18)"), ("adult", "Adult (18 to 64)"), ("older-adult", "Older adult (65 and over)"))
 SEXES = (("female", "Female"), ("male", "Male"), ("other", "Other"), ("unknown", "Unknown"))
