@@ -6,7 +6,7 @@ builds search with Pagefind, `site.search`), and two workarounds for `mkdocs ser
 --dirty`, both host-side and knowing nothing of cases:
 - `SearchIndex`: Material's search plugin indexes only the pages a dirty rebuild renders, so
   its index would keep only those; this remembers each page's entries from its last build
-  and writes the whole index after every build, as a cold build writes it.
+  and hands it the whole index before it writes it, as a cold build writes it.
 - `ThemeEnv`: each serve rebuild makes a new theme environment, recompiling every theme
   template (~0.4 s); this reuses the last one while the theme's folders, language and
   override files are unchanged (`theme_key`).
@@ -14,13 +14,11 @@ builds search with Pagefind, `site.search`), and two workarounds for `mkdocs ser
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 
-from ..fsio import atomic_write
 from ..site.render import PACKAGE_TEMPLATES
 
 OVERRIDES = PACKAGE_TEMPLATES / "overrides"  # Material theme overrides: main.html (head metadata)
@@ -65,18 +63,18 @@ class SearchIndex:
             self._entries[src_uri] = index.entries[self._mark:]
             self._mark = len(index.entries)
 
-    def write(self, config: MkDocsConfig, pages: list[str]) -> None:
-        """The whole index: every page of this build (`pages`, src_uris in build order);
-        a page not rebuilt keeps the entries of its last build, a page gone is forgotten."""
-        plugin = _search_plugin(config)
-        path = Path(config.site_dir) / "search" / "search_index.json"
-        if not hasattr(getattr(plugin, "search_index", None), "entries") or not path.is_file():
+    def complete(self, config: MkDocsConfig, pages: list[str]) -> None:
+        """Before the search plugin writes its index: give it the whole index, every page of
+        this build (`pages`, src_uris in build order); a page not rebuilt keeps the entries
+        of its last build, a page gone is forgotten. The plugin then writes it once (reading
+        its file back and writing it again cost 0.1-0.2 s a rebuild at 1,000 cases)."""
+        index = getattr(_search_plugin(config), "search_index", None)
+        if not hasattr(index, "entries"):
             return
         for uri in set(self._entries) - set(pages):
             del self._entries[uri]
-        data = json.loads(path.read_text(encoding="utf-8"))
-        data["docs"] = [e for uri in pages for e in self._entries.get(uri, ())]
-        atomic_write(path, json.dumps(data, separators=(",", ":"), default=str))
+        index.entries = [e for uri in pages for e in self._entries.get(uri, ())]
+        plugin = _search_plugin(config)
         if hasattr(plugin, "search_index_prev"):
             plugin.search_index_prev = None  # ours is the whole index; stop Material's merge
 

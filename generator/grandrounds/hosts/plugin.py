@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import escape
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -29,7 +29,7 @@ from ..record.library import find_case_files
 from ..site import publish, search
 from ..site.engine import Output, SiteBuild, SiteEngine, scripts, stylesheets
 from ..site.render import display_name, page_url, tag_page_uri
-from .livereload import FolderWatch
+from .livereload import FolderWatch, use_native_observer
 from .material import SearchIndex, ThemeEnv, add_theme_files, disable_material_search
 from .plugin_config import PluginConfig, site_options
 
@@ -219,15 +219,18 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
             raise PluginError("grandrounds: files in the docs folder that cannot be published:\n"
                               + "\n".join(str(p) for p in publish.refused(docs)))
 
+    @event_priority(100)  # before the search plugin writes its index
+    def _complete_search_index(self, *, config: MkDocsConfig) -> None:
+        self._search.complete(config, [f.src_uri for f in self._pages])
+
     @event_priority(-100)  # after the search plugin has written its index
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    def _after_build(self, *, config: MkDocsConfig) -> None:
         site_dir = Path(config.site_dir)
         for path in self.site.removed if self.site else ():  # outputs of deleted records (dirty rebuilds)
             url = page_url(path, config.use_directory_urls) if path.endswith(".md") else path
             target = site_dir / url / "index.html" if url.endswith("/") else site_dir / url
             if target.is_file():
                 target.unlink()
-        self._search.write(config, [f.src_uri for f in self._pages])
         if self.is_serve and not self._frozen:  # after the first build: see _freeze_startup
             self._frozen = _freeze_startup()
         if not self.is_serve and self.config.search == "pagefind":  # Pagefind runs in a process of its own
@@ -235,6 +238,8 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
             problems = search.index_site(Path(config.site_dir), config.site_url)
             if problems:
                 raise PluginError("grandrounds: the search index could not be made:\n" + "\n".join(map(str, problems)))
+
+    on_post_build = CombinedEvent(_complete_search_index, _after_build)
 
     def _let_go(self) -> None:
         """After the last page is written (build only): drop the engine, the pages' text and
@@ -255,9 +260,11 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         return self._theme.reuse(config, env) if self.is_serve else env  # serve: skip recompiling the theme
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
-        """Watch the templates, the sessions (and a cases folder outside docs_dir), again
-        after being deleted and restored, or made later (`livereload.FolderWatch`)."""
+        """Hear saves as they happen (`livereload.use_native_observer`), and watch the
+        templates, the sessions (and a cases folder outside docs_dir), again after being
+        deleted and restored, or made later (`livereload.FolderWatch`)."""
         assert self.engine is not None
+        use_native_observer(server)
         FolderWatch(server, Path(self.config.templates_dir)).start()
         FolderWatch(server, Path(self.config.sessions_dir)).start()
         cases_dir = self.engine.library.cases_dir.resolve()

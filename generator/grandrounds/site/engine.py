@@ -524,9 +524,12 @@ class SiteEngine:
     def _figures(self, shown: list[Case], outputs: dict[str, Output]) -> None:
         """The figures of the shown cases that may leave the cases folder (`publish`)."""
         cases_dir = self.library.cases_dir
-        key = tuple((c.source_path, c.version) for c in shown)
-        for relative in self.memo.get("figures", "", key, lambda: publish.figure_files(shown, cases_dir)):
-            outputs.setdefault(relative, Output(relative, "figure", source=cases_dir / relative))
+        for case in shown:  # each record's once per version: an edit checks its own figures
+            files = self.memo.get("figures", case.source_path, case.version,
+                                  lambda case=case: publish.figure_files([case], cases_dir))
+            for relative in files:
+                if relative not in outputs:
+                    outputs[relative] = Output(relative, "figure", source=cases_dir / relative)
 
     def _mark_changed(self, outputs: dict[str, Output]) -> dict[str, Output]:
         """Each output with `changed` against the last build; each fingerprint kept for the
