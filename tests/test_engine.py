@@ -241,3 +241,15 @@ def test_an_alias_that_another_case_uses_is_an_error_at_its_line(project):
         f"{build.problems[0].path}:5:5: alias 'anti-nmda-encephalitis' is the URL of another case or page; "
         "remove the alias, or rename the other case"]
     assert build.outputs["anti-nmda-encephalitis.md"].kind == "case"
+
+
+def test_a_generated_page_title_is_read_as_mkdocs_reads_front_matter():
+    """A site's template may write its title as plain YAML (`title: Tags`); it was read as
+    no title, so under `serve --dirty` the navigation showed "None" for a page not rebuilt."""
+    from grandrounds.site.engine import _front_title
+
+    assert _front_title('---\ntitle: "A & B"\n---\n# x') == "A & B"
+    assert _front_title("---\ntitle: Tags\nsearch:\n  exclude: true\n---\n# Tags") == "Tags"
+    assert _front_title("---\ntitle: 'It''s'\n---\n") == "It's"
+    assert _front_title("---\ntitle: [unclosed\n---\n") is None
+    assert _front_title("---\nsearch: {}\n---\ntitle: not front matter\n") is None

@@ -1046,3 +1046,49 @@ def test_dirty_rebuild_rewrites_only_the_pages_that_show_the_edited_case(tmp_pat
     untouched = {"dah-sle-msc/index.html", "specialties/rheumatology/index.html", "tags/index.html",
                  "specialties/neurology/index.html", "specialties/endocrinology/index.html"}
     assert not untouched & rewritten, rewritten
+
+
+CONVERTED_REBUILD = r"""
+import json, os, sys
+from pathlib import Path
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+root, site, edit = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "edit"
+os.chdir(root)
+def config():
+    return load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
+first = config()
+first.plugins.on_startup(command="serve", dirty=True)
+build(first, serve_url="http://127.0.0.1:8000/", dirty=True)
+plugin = first.plugins["grandrounds"]
+if edit:
+    record = root / "cases" / "pediatric-kawasaki-incomplete.yaml"
+    text = record.read_text(encoding="utf-8")
+    old = "title: Incomplete Kawasaki disease in a 14-month-old boy with six days of fever"
+    assert old in text
+    record.write_text(text.replace(old, "title: A renamed case"), encoding="utf-8")
+    build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
+print(json.dumps({"reused": plugin._converted.reused}))
+"""
+
+
+def test_serve_reuses_the_conversion_of_pages_whose_markdown_did_not_change(tmp_path):
+    """A retitled case changes other cases' related lists (their slots), not their Markdown:
+    the dirty rebuild reuses those pages' conversions, and every page it writes is the page
+    a cold serve build of the edited records writes."""
+    import subprocess
+    import sys
+    project = copy_project(tmp_path / "project")
+    runs = {}
+    for name, site in (("edit", tmp_path / "dirty"), ("cold", tmp_path / "cold")):
+        result = subprocess.run([sys.executable, "-c", CONVERTED_REBUILD, str(project), str(site), name],
+                                capture_output=True, text=True, timeout=180)
+        assert result.returncode == 0, result.stderr[-3000:]
+        runs[name] = json.loads(result.stdout.strip().splitlines()[-1])
+    assert runs["edit"]["reused"] >= 2  # anti-nmda-encephalitis, elderly-hyponatraemia-siadh, ...
+    pages = sorted(p.relative_to(tmp_path / "cold") for p in (tmp_path / "cold").rglob("*.html"))
+    assert len(pages) > 20
+    for relative in pages:
+        dirty = (tmp_path / "dirty" / relative).read_text(encoding="utf-8")
+        assert dirty == (tmp_path / "cold" / relative).read_text(encoding="utf-8"), relative

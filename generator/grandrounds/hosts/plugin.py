@@ -27,8 +27,10 @@ from ..errors import display_path
 from ..parallel import release_memory
 from ..record.library import find_case_files
 from ..site import publish, search
+from ..site.listing_data import DATA_DIR
 from ..site.engine import Output, SiteBuild, SiteEngine, scripts, stylesheets
 from ..site.render import display_name, page_url, tag_page_uri
+from .converted import ConvertedPages
 from .livereload import FolderWatch, use_native_observer
 from .material import SearchIndex, ThemeEnv, add_theme_files, disable_material_search
 from .plugin_config import PluginConfig, site_options
@@ -62,6 +64,7 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         self._frozen = False  # serve: what the first build left is out of the collector's way
         self._pages: list[File] = []  # the documentation pages of the current build
         self._theme = ThemeEnv()
+        self._converted = ConvertedPages()  # serve: a page's Markdown converted once per content
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -186,12 +189,23 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
         """Titles up front: under `--dirty` pages not rebuilt are never read, and the
-        sidebar would show file names. Escaped: themes print `page.title` as HTML."""
+        sidebar would show file names. Escaped: themes print `page.title` as HTML. Serve:
+        the files are final here, and conversions are reused against them."""
+        if self.is_serve:  # the home page's data scripts are loaded by its script, never linked
+            self._converted.start_build(config, files, (f.src_uri for f in files
+                                                        if not f.src_uri.startswith(DATA_DIR + "/")))
         for page in nav.pages:
             out = self._output(page)
             if out is not None and out.title:
                 page.title = str(escape(out.title))
         return nav
+
+    def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:
+        """Serve: a generated page whose Markdown is unchanged (only its slot changed) keeps
+        its last conversion (`converted.ConvertedPages`)."""
+        if self.is_serve and self._output(page) is not None:
+            self._converted.attach(page)
+        return page
 
     @event_priority(-100)  # after the search plugin has indexed the page
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig,

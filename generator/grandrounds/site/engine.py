@@ -611,17 +611,25 @@ def _read_session(path: Path) -> Session | list[Problem]:
 
 
 def _front_title(markdown: str) -> str | None:
-    """The `title:` of a generated page's front matter (written as JSON by `render`)."""
+    """The `title:` of a generated page's front matter: JSON as `render.meta_value` writes
+    it, or any YAML scalar (a site's template may write `title: Tags`), as MkDocs reads it."""
     import json
+
+    import yaml
 
     for line in markdown.splitlines()[1:]:
         if line == "---":
             break
         if line.startswith("title: "):
+            value = line[len("title: "):]
             try:
-                return json.loads(line[len("title: "):])
+                title = json.loads(value)
             except json.JSONDecodeError:
-                return None
+                try:
+                    title = yaml.safe_load(value)
+                except yaml.YAMLError:
+                    return None
+            return title if isinstance(title, str) else None
     return None
 
 
