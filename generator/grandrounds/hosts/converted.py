@@ -7,8 +7,9 @@ a citing case was retitled; their Markdown is the same. Under `serve --dirty` Mk
 converted them all again: a title edit at 1,000 cases re-converted 12 case pages and 16
 bibliography pages, 0.1-0.2 s of a 1.2 s rebuild. This keeps, per page, what
 `Page.render` set last (HTML, table of contents, title, anchors) with what it depended on:
-the Markdown, the site's files and the Markdown configuration. Anything else and the page
-is converted as MkDocs does.
+a digest of the Markdown, the site's files and the Markdown configuration. Anything else
+and the page is converted as MkDocs does. The HTML is kept compressed (about 4 KB a case
+page instead of 18 KB; 10,000 cases make 15,000 pages).
 
 It knows MkDocs' `Page.render` (1.6, and ProperDocs') and nothing of cases. It is not the
 site engine's memo: that one forgets what a build did not ask for, and under `--dirty`
@@ -18,20 +19,21 @@ MkDocs asks only for the pages that changed.
 from __future__ import annotations
 
 import hashlib
+import zlib
 from typing import Any, Iterable
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-_RENDERED = ("content", "toc", "_title_from_render", "present_anchor_ids", "links_to_anchors")
+_RENDERED = ("toc", "_title_from_render", "present_anchor_ids", "links_to_anchors")
 
 
 class ConvertedPages:
     """Each page's last conversion, reused while its inputs are the same."""
 
     def __init__(self) -> None:
-        self._pages: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        self._pages: dict[str, tuple[tuple[Any, ...], dict[str, Any], bytes]] = {}  # uri -> key, state, HTML
         self._context: tuple[Any, ...] = ()
         self.reused = 0  # how many conversions the current build skipped (tests read it)
 
@@ -53,15 +55,17 @@ class ConvertedPages:
 
     def _render(self, page: Page, config: MkDocsConfig, files: Files) -> None:
         uri = page.file.src_uri
-        key = (page.markdown, self._context)
+        key = (hashlib.blake2b((page.markdown or "").encode(), digest_size=16).digest(), self._context)
         last = self._pages.get(uri)
         if last is not None and last[0] == key:
             for name, value in last[1].items():
                 setattr(page, name, value)
+            page.content = zlib.decompress(last[2]).decode()
             if page.links_to_anchors:  # keyed by File: this build's, not the last one's
                 page.links_to_anchors = {files.get_file_from_path(f.src_uri) or f: links
                                          for f, links in page.links_to_anchors.items()}
             self.reused += 1
             return
         Page.render(page, config, files)
-        self._pages[uri] = (key, {name: getattr(page, name, None) for name in _RENDERED})
+        kept = {name: getattr(page, name, None) for name in _RENDERED}
+        self._pages[uri] = (key, kept, zlib.compress((page.content or "").encode(), 1))

@@ -27,8 +27,8 @@ from ..errors import display_path
 from ..parallel import release_memory
 from ..record.library import find_case_files
 from ..site import publish, search
-from ..site.listing_data import DATA_DIR
 from ..site.engine import Output, SiteBuild, SiteEngine, scripts, stylesheets
+from ..site.listing_data import DATA_DIR
 from ..site.render import display_name, page_url, tag_page_uri
 from .converted import ConvertedPages
 from .livereload import FolderWatch, use_native_observer
