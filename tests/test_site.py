@@ -1008,36 +1008,46 @@ from pathlib import Path
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-root = Path(sys.argv[1]); site = root / "site"
+root, site, edit = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "edit"
 os.chdir(root)
 def config():
     return load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
 first = config()
 first.plugins.on_startup(command="serve", dirty=True)
 build(first, serve_url="http://127.0.0.1:8000/", dirty=True)
+plugin = first.plugins["grandrounds"]
 outputs = [p for p in site.rglob("*") if p.is_file() and p.suffix in (".html", ".xml") and "sitemap" not in p.name]
 before = {p: p.stat().st_mtime_ns for p in outputs}
-time.sleep(0.05)
-record = root / "cases" / "pediatric-kawasaki-incomplete.yaml"
-text = record.read_text(encoding="utf-8")
-old = "title: Incomplete Kawasaki disease in a 14-month-old boy with six days of fever"
-assert old in text
-record.write_text(text.replace(old, "title: A renamed case"), encoding="utf-8")
-build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
-print(json.dumps(sorted(p.relative_to(site).as_posix() for p, t in before.items() if p.stat().st_mtime_ns != t)))
+rewritten = []
+if edit:
+    time.sleep(0.05)
+    record = root / "cases" / "pediatric-kawasaki-incomplete.yaml"
+    text = record.read_text(encoding="utf-8")
+    old = "title: Incomplete Kawasaki disease in a 14-month-old boy with six days of fever"
+    assert old in text
+    record.write_text(text.replace(old, "title: A renamed case"), encoding="utf-8")
+    build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
+    rewritten = sorted(p.relative_to(site).as_posix() for p, t in before.items() if p.stat().st_mtime_ns != t)
+print(json.dumps({"rewritten": rewritten, "reused": plugin._converted.reused}))
 """
+
+
+def serve_builds(project: Path, site: Path, mode: str) -> dict:
+    """DIRTY_REBUILD in a fresh interpreter: a cold serve build, then (`mode` "edit") the
+    Kawasaki case retitled and a dirty rebuild by the same plugin, as `serve --dirty` runs."""
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-c", DIRTY_REBUILD, str(project), str(site), mode],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_dirty_rebuild_rewrites_only_the_pages_that_show_the_edited_case(tmp_path):
     """As `mkdocs serve --dirty` does: one plugin for both builds. A new title changes the
     case page, the listings that show it, the related lists that name it and the feed."""
-    import subprocess
-    import sys
     project = copy_project(tmp_path / "project")
-    result = subprocess.run([sys.executable, "-c", DIRTY_REBUILD, str(project)], capture_output=True,
-                            text=True, timeout=180)
-    assert result.returncode == 0, result.stderr[-3000:]
-    rewritten = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    rewritten = set(serve_builds(project, project / "site", "edit")["rewritten"])
     must = {"pediatric-kawasaki-incomplete/index.html", "index.html", "tags/kawasaki-disease/index.html",
             "specialties/paediatrics/index.html", "specialties/cardiology/index.html", "feed.xml",
             "anti-nmda-encephalitis/index.html", "elderly-hyponatraemia-siadh/index.html",
@@ -1048,45 +1058,13 @@ def test_dirty_rebuild_rewrites_only_the_pages_that_show_the_edited_case(tmp_pat
     assert not untouched & rewritten, rewritten
 
 
-CONVERTED_REBUILD = r"""
-import json, os, sys
-from pathlib import Path
-from mkdocs.commands.build import build
-from mkdocs.config import load_config
-
-root, site, edit = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "edit"
-os.chdir(root)
-def config():
-    return load_config(config_file=str(root / "mkdocs.yml"), site_dir=str(site))
-first = config()
-first.plugins.on_startup(command="serve", dirty=True)
-build(first, serve_url="http://127.0.0.1:8000/", dirty=True)
-plugin = first.plugins["grandrounds"]
-if edit:
-    record = root / "cases" / "pediatric-kawasaki-incomplete.yaml"
-    text = record.read_text(encoding="utf-8")
-    old = "title: Incomplete Kawasaki disease in a 14-month-old boy with six days of fever"
-    assert old in text
-    record.write_text(text.replace(old, "title: A renamed case"), encoding="utf-8")
-    build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
-print(json.dumps({"reused": plugin._converted.reused}))
-"""
-
-
 def test_serve_reuses_the_conversion_of_pages_whose_markdown_did_not_change(tmp_path):
     """A retitled case changes other cases' related lists (their slots), not their Markdown:
     the dirty rebuild reuses those pages' conversions, and every page it writes is the page
     a cold serve build of the edited records writes."""
-    import subprocess
-    import sys
     project = copy_project(tmp_path / "project")
-    runs = {}
-    for name, site in (("edit", tmp_path / "dirty"), ("cold", tmp_path / "cold")):
-        result = subprocess.run([sys.executable, "-c", CONVERTED_REBUILD, str(project), str(site), name],
-                                capture_output=True, text=True, timeout=180)
-        assert result.returncode == 0, result.stderr[-3000:]
-        runs[name] = json.loads(result.stdout.strip().splitlines()[-1])
-    assert runs["edit"]["reused"] >= 2  # anti-nmda-encephalitis, elderly-hyponatraemia-siadh, ...
+    runs = {name: serve_builds(project, tmp_path / name, mode) for name, mode in (("dirty", "edit"), ("cold", "cold"))}
+    assert runs["dirty"]["reused"] >= 2  # anti-nmda-encephalitis, elderly-hyponatraemia-siadh, ...
     pages = sorted(p.relative_to(tmp_path / "cold") for p in (tmp_path / "cold").rglob("*.html"))
     assert len(pages) > 20
     for relative in pages:
