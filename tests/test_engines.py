@@ -510,9 +510,12 @@ def test_watch_in_a_real_process_stops_on_ctrl_c_with_exit_0_and_no_traceback(tm
     import time
 
     project = _project(tmp_path, "site_name: X\n")
+    # Ctrl-C as a terminal delivers it, whatever this run inherited: a test run started in
+    # the background of a non-interactive shell ignores SIGINT, and so would the watch
     proc = subprocess.Popen([sys.executable, "-m", "grandrounds.cli", "render", "--out", "../out", "--engine",
                              "mkdocs", "--watch"], cwd=project, env=_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while not (tmp_path / "out" / "mkdocs.yml").is_file() and time.monotonic() < deadline and proc.poll() is None:

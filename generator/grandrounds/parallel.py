@@ -71,14 +71,15 @@ def _pool(func: Callable[[Any], Any], items: Sequence[Any], workers: int) -> Ite
     parent's heap page by page into each worker."""
     global _job
     _job = (func, items)
-    frozen = gc.get_freeze_count() > 0  # serve froze its startup state: leave it so
-    gc.freeze()
+    fresh = gc.get_freeze_count() == 0  # else someone froze on purpose (serve's startup): leave it
+    if fresh:
+        gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
             yield pool
     finally:
         _job = None
-        if not frozen:
+        if fresh:
             gc.unfreeze()
 
 
