@@ -66,6 +66,6 @@ class ConvertedPages:
                                          for f, links in page.links_to_anchors.items()}
             self.reused += 1
             return
-        Page.render(page, config, files)
+        type(page).render(page, config, files)  # the host's own (MkDocs' or ProperDocs')
         kept = {name: getattr(page, name, None) for name in _RENDERED}
         self._pages[uri] = (key, kept, zlib.compress((page.content or "").encode(), 1))
