@@ -8,8 +8,8 @@ converted them all again: a title edit at 1,000 cases re-converted 12 case pages
 bibliography pages, 0.1-0.2 s of a 1.2 s rebuild. This keeps, per page, what
 `Page.render` set last (HTML, table of contents, title, anchors) with what it depended on:
 a digest of the Markdown, the site's files and the Markdown configuration. Anything else
-and the page is converted as MkDocs does. The HTML is kept compressed (about 4 KB a case
-page instead of 18 KB; 10,000 cases make 15,000 pages).
+and the page is converted as MkDocs does. The HTML is kept compressed: 6.9 KB a case page
+instead of 17.9 KB, 6.8 MB for the 1,490 pages of 1,000 cases (about 70 MB at 10,000).
 
 It knows MkDocs' `Page.render` (1.6, and ProperDocs') and nothing of cases. It is not the
 site engine's memo: that one forgets what a build did not ask for, and under `--dirty`
