@@ -188,6 +188,17 @@ class _TreeBuilder(HTMLParser):
         self.stack[-1].children.append(data)
 
 
+def json_strings(value) -> list[str]:
+    """Every string inside parsed JSON (keys included)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *json_strings(v)]]
+    if isinstance(value, list):
+        return [s for v in value for s in json_strings(v)]
+    return []
+
+
 def parse_html(text: str) -> Node:
     """Parse HTML into a `Node` tree (standard library only)."""
     builder = _TreeBuilder()

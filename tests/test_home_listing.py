@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, parse_html
+from conftest import ROOT, json_strings, parse_html
 from grandrounds.site import listing_data
 from grandrounds.site.engine import SiteEngine
 from grandrounds.site.markup import markdown_to_text
@@ -89,17 +89,6 @@ def data_of(build) -> dict[str, object]:
 def home_rows(build, options: RenderOptions = RenderOptions()) -> list[Row]:
     """The rows the home page lists, in its order (newest first)."""
     return sort_rows(listing_row(c, public_view(c, options)) for c in build.cases)
-
-
-def strings(value) -> list[str]:
-    """Every string inside parsed JSON (keys included)."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in [k, *strings(v)]]
-    if isinstance(value, list):
-        return [s for v in value for s in strings(v)]
-    return []
 
 
 # --------------------------------------------------------------------------- data files
@@ -185,7 +174,7 @@ def test_an_unknown_case_is_listed_under_its_teaching_title_only():
     build = SiteEngine(ROOT / "cases", ROOT / "templates", RenderOptions()).build()
     unknown = [c for c in build.cases if public_view(c, RenderOptions()).unknown]
     assert unknown, "the example has no unknown case"
-    texts = [s for data in data_of(build).values() for s in strings(data)]
+    texts = [s for data in data_of(build).values() for s in json_strings(data)]
     for case in unknown:
         assert case.teaching.title in texts
         assert not any(case.title.lower() in t.lower() for t in texts)

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import (GOLDEN, PNG_1PX, ROOT, SEED_NATURE_LINES, Node, article, build_project,
-                      copy_project, read_html, run_cli, run_mkdocs, squash, write_case)
+                      copy_project, json_strings, read_html, run_cli, run_mkdocs, squash, write_case)
 from grandrounds.record.library import load_library
 from grandrounds.site.listing_data import words as fold_words
 from grandrounds.site.markup import markdown_to_text
@@ -786,16 +786,6 @@ def home_data(site_dir: Path) -> dict[str, object]:
 def home_words(site_dir: Path) -> dict[str, list[int]]:
     """The free-text filter's index: word -> case positions."""
     return {w: p for name, data in home_data(site_dir).items() if name.startswith("words-") for w, p in data.items()}
-
-
-def json_strings(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in [k, *json_strings(v)]]
-    if isinstance(value, list):
-        return [s for v in value for s in json_strings(v)]
-    return []
 
 
 def test_home_filter_form_and_row_facets(site):
