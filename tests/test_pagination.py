@@ -35,7 +35,7 @@ def test_a_tag_on_many_cases_gets_pages_of_200_and_every_case_is_listed_once():
     renderer = Renderer(ROOT / "templates", RenderOptions())
     rows = [_row(i) for i in range(2 * LISTING_PAGE_ROWS + 17)] + [_row(9999, ("rare tag",))]
     slots: dict[str, str] = {}
-    pages = renderer.tags_page(rows, slots=slots)
+    pages = {p.uri: p.make(slots) for p in renderer.tags_listing(rows)}
     common = sorted(uri for uri in pages if uri.startswith("tags/common-tag"))
     assert common == ["tags/common-tag.md", "tags/common-tag/2.md", "tags/common-tag/3.md"]
     listed = [link for uri in common for link in _links(slots[uri]) if "case-" in link]
@@ -51,7 +51,7 @@ def test_a_tag_on_many_cases_gets_pages_of_200_and_every_case_is_listed_once():
 def test_specialty_pages_are_paginated_newest_first_and_only_the_first_is_in_the_nav():
     renderer = Renderer(ROOT / "templates", RenderOptions(directory_urls=False))
     rows = [_row(i) for i in range(LISTING_PAGE_ROWS + 1)]
-    pages = renderer.specialty_pages(Named("Cardiology", "cardiology"), rows)
+    pages = {p.uri: p.make(None) for p in renderer.specialty_listing(Named("Cardiology", "cardiology"), rows)}
     assert list(pages) == ["specialties/cardiology.md", "specialties/cardiology/2.md"]
     assert in_navigation("specialties/cardiology.md") and not in_navigation("specialties/cardiology/2.md")
     assert f"{LISTING_PAGE_ROWS + 1} cases in Cardiology" in pages["specialties/cardiology.md"]

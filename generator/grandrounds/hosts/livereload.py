@@ -149,4 +149,3 @@ def request_rebuild(server: Any) -> None:
     with condition:
         server._want_rebuild = True
         condition.notify_all()
-

@@ -652,12 +652,6 @@ class Renderer:
             found += self.specialty_listing(specialty, members[specialty.slug])
         return found
 
-    def specialty_pages(self, specialty: Named, rows: list[Row], slots: dict[str, str] | None = None) -> dict[str, str]:
-        return {p.uri: p.make(slots) for p in self.specialty_listing(specialty, rows)}
-
-    def tags_page(self, rows: list[Row], slots: dict[str, str] | None = None) -> dict[str, str]:
-        return {p.uri: p.make(slots) for p in self.tags_listing(rows)}
-
     def session_page(self, session: Any, cases: list[tuple[str, Row]]) -> str:
         """A teaching session's page: its cases in order, each as (shown title, row)."""
         booklet = f"{HANDOUTS_DIR}/{SESSIONS_DIR}/{session.id}.pdf" if self.options.handouts else None
