@@ -226,14 +226,14 @@ def override_files(source: Source, templates_dir: Path | None, engine: str = "mk
         for path in sorted(custom.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
                 files[f"{OVERRIDES_DIR}/{path.relative_to(custom).as_posix()}"] = path
-    ours = next((root / OVERRIDE_TEMPLATE for root in (templates_dir, PACKAGE_TEMPLATES)
-                 if root is not None and (root / OVERRIDE_TEMPLATE).is_file()), None)
-    if ours is not None:
-        files.setdefault(f"{OVERRIDES_DIR}/main.html", ours)
-    partial = next((root / SEARCH_PARTIAL for root in (templates_dir, PACKAGE_TEMPLATES)
-                    if root is not None and (root / SEARCH_PARTIAL).is_file()), None)
-    if partial is not None and engine != "zensical":
-        files.setdefault(f"{OVERRIDES_DIR}/partials/search.html", partial)
+    wanted = [(OVERRIDE_TEMPLATE, "main.html")]
+    if engine != "zensical":
+        wanted.append((SEARCH_PARTIAL, "partials/search.html"))
+    for template, name in wanted:  # the site's templates folder first, then the package's
+        ours = next((root / template for root in (templates_dir, PACKAGE_TEMPLATES)
+                     if root is not None and (root / template).is_file()), None)
+        if ours is not None:
+            files.setdefault(f"{OVERRIDES_DIR}/{name}", ours)
     return files
 
 
