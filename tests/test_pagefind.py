@@ -13,7 +13,10 @@ root and under `/repo/`.
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import markdown
@@ -108,6 +111,20 @@ def test_index_command(site, tmp_path, capsys):
     assert cmd_index(parser.parse_args([str(missing)])) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"{missing}:1:1: no such folder; ") and "Traceback" not in err
+
+
+def test_a_build_that_fails_is_not_indexed(tmp_path):
+    """Pagefind runs once MkDocs' build has returned (`on_shutdown`), and only after a build
+    that succeeded: here strict mode fails it after every page is written (a broken link)."""
+    project = copy_project(tmp_path / "project", search="pagefind")
+    (project / "cases" / "notes.md").write_text("# Notes\n\nSee [the list](missing.md).\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project,  # not -q: it
+                            env=dict(os.environ, NO_MKDOCS_2_WARNING="1"), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, timeout=600)  # drops warnings before strict mode counts them
+    assert result.returncode == 1 and "Aborted with 1 warnings in strict mode" in result.stdout, result.stdout
+    assert "Traceback" not in result.stdout and "Pagefind" not in result.stdout
+    assert (project / "site" / "index.html").is_file()  # MkDocs wrote the pages ...
+    assert not (project / "site" / BUNDLE).exists()  # ... and no search index was made of them
 
 
 def test_a_site_without_case_pages_is_a_problem(tmp_path):

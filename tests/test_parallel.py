@@ -3,6 +3,7 @@ what a plain loop gives, problems included."""
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -104,3 +105,14 @@ def test_workers_collect_cycles_though_the_parent_paused_the_collector():
     finally:
         gc.enable()
     assert all(enabled and left == 0 for enabled, left in results), results[:3]
+
+
+def test_release_memory_empties_the_caches():
+    """Cache entries made all through a build keep pymalloc arenas from being returned."""
+    @functools.lru_cache(maxsize=None)
+    def square(x: int) -> int:
+        return x * x
+
+    assert [square(i) for i in range(100)] and square.cache_info().currsize == 100
+    parallel.release_memory()
+    assert square.cache_info().currsize == 0 and square(3) == 9

@@ -108,11 +108,23 @@ def imap_forked(func: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterat
 
 
 def release_memory() -> None:
-    """Collect garbage and give the freed heap back to the system (glibc only; elsewhere
-    the collection alone)."""
+    """Empty every `functools` cache in the process, collect garbage and give the freed
+    heap back to the system (glibc only; elsewhere the collection alone).
+
+    The caches matter most: their entries, made all through a build (MkDocs' unbounded URL
+    caches in `mkdocs.utils`, our name cache), are a few MB that keep otherwise empty
+    pymalloc arenas from being returned. At 1,000 cases the MkDocs process held 277 MB
+    after the collection and `malloc_trim` alone, 123 MB with the caches emptied too
+    (`sys._debugmallocstats`: 239 arenas of 1 MB left, then 90). A cache refills on its
+    next call, so this costs only time, and is for a process about to wait."""
     import ctypes
     import ctypes.util
+    import functools
 
+    gc.collect()
+    for obj in gc.get_objects():
+        if isinstance(obj, functools._lru_cache_wrapper):
+            obj.cache_clear()
     gc.collect()
     name = ctypes.util.find_library("c")
     try:

@@ -10,6 +10,7 @@ logs them and keeps the site up. Options: `plugin_config`; theme and search: `ma
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -65,9 +66,12 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         self._pages: list[File] = []  # the documentation pages of the current build
         self._theme = ThemeEnv()
         self._converted = ConvertedPages()  # serve: a page's Markdown converted once per content
+        self._command: str | None = None  # `on_startup`'s; None where a host runs MkDocs' build itself
+        self._index_pending: Path | None = None  # the built site `on_shutdown` indexes
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
+        self._command = command
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         config.markdown_extensions += [n for n in REQUIRED_EXTENSIONS  # what our pages need
@@ -250,9 +254,24 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
             self._frozen = True
         if not self.is_serve and self.config.search == "pagefind":  # Pagefind runs in a process of its own
             self._let_go()  # ... while this one holds as little as it can
-            problems = search.index_site(Path(config.site_dir), config.site_url)
-            if problems:
-                raise PluginError("grandrounds: the search index could not be made:\n" + "\n".join(map(str, problems)))
+            if self._command in ("build", "gh-deploy"):  # ... less still once MkDocs' build has returned
+                self._index_pending = site_dir
+            else:  # a host that runs MkDocs' build itself: no `on_shutdown` follows
+                _index(site_dir)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._index_pending = None  # a failed build (strict mode's warnings too) is not indexed
+
+    def on_shutdown(self) -> None:
+        """`mkdocs build` (and `gh-deploy`, before it pushes): index the site just built, now
+        that MkDocs' build has returned and dropped its files, navigation and pages. At 1,000
+        cases this process holds 144 MB while Pagefind runs, against 162 MB from
+        `on_post_build`. Not on the way out of an interrupt or an error (one is in flight)."""
+        site_dir, self._index_pending = self._index_pending, None
+        if site_dir is not None and sys.exc_info()[0] is None:
+            log.info("Indexing the site for search with Pagefind")  # after MkDocs' "Documentation built"
+            release_memory()
+            _index(site_dir)
 
     on_post_build = CombinedEvent(_complete_search_index, _after_build)
 
@@ -286,6 +305,13 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         if not cases_dir.is_relative_to(Path(config.docs_dir).resolve()):
             FolderWatch(server, cases_dir).start()
         return server
+
+
+def _index(site_dir: Path) -> None:
+    """Index the built site with Pagefind (`search.index_site`); its problems fail the build."""
+    problems = search.index_site(site_dir)
+    if problems:
+        raise PluginError("grandrounds: the search index could not be made:\n" + "\n".join(map(str, problems)))
 
 
 def _freeze_startup() -> None:
