@@ -239,7 +239,7 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
 
     @event_priority(100)  # before the search plugin writes its index
     def _complete_search_index(self, *, config: MkDocsConfig) -> None:
-        self._search.complete(config, [f.src_uri for f in self._pages])
+        self._search.complete(config, [f.src_uri for f in self._pages], serve=self.is_serve)
 
     @event_priority(-100)  # after the search plugin has written its index
     def _after_build(self, *, config: MkDocsConfig) -> None:
@@ -270,22 +270,20 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         site_dir, self._index_pending = self._index_pending, None
         if site_dir is not None and sys.exc_info()[0] is None:
             log.info("Indexing the site for search with Pagefind")  # after MkDocs' "Documentation built"
-            release_memory()
             _index(site_dir)
 
     on_post_build = CombinedEvent(_complete_search_index, _after_build)
 
     def _let_go(self) -> None:
         """After the last page is written (build only): drop the engine, the pages' text and
-        HTML, and return the freed heap to the system, so that this process and Pagefind's
-        together hold little more than Pagefind alone."""
+        HTML, so that this process and Pagefind's together hold little more than Pagefind
+        alone (`_index` hands the freed heap back)."""
         for file in self._pages:
             if file.page is not None:
                 file.page.markdown = file.page.content = None  # type: ignore[assignment]
         for file in self._made:
             file.content_string = ""
         self._pages, self._made, self.site, self.engine, self._checker = [], [], None, None, None
-        release_memory()
 
     @event_priority(100)  # first, so other plugins' on_env see the environment returned
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
@@ -308,7 +306,9 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
 
 
 def _index(site_dir: Path) -> None:
-    """Index the built site with Pagefind (`search.index_site`); its problems fail the build."""
+    """Hand this process's freed heap back, then index the built site with Pagefind
+    (`search.index_site`) while this process waits; its problems fail the build."""
+    release_memory()
     problems = search.index_site(site_dir)
     if problems:
         raise PluginError("grandrounds: the search index could not be made:\n" + "\n".join(map(str, problems)))
