@@ -1060,3 +1060,38 @@ def test_serve_reuses_the_conversion_of_pages_whose_markdown_did_not_change(tmp_
     for relative in pages:
         dirty = (tmp_path / "dirty" / relative).read_text(encoding="utf-8")
         assert dirty == (tmp_path / "cold" / relative).read_text(encoding="utf-8"), relative
+    indexes = {name: search_docs(tmp_path / name) for name in runs}  # each page's JSON made once per build of it
+    assert any(d["title"] == "A renamed case" for d in indexes["dirty"])
+    assert sorted(indexes["dirty"], key=json.dumps) == sorted(indexes["cold"], key=json.dumps)
+
+
+def test_serve_writes_the_search_index_material_would_write():
+    """`SearchIndex` writes Material's index from each page's JSON, kept between builds:
+    the same bytes as Material's own `generate_search_index`, before and after one page's
+    entries change."""
+    from types import SimpleNamespace
+
+    from material.plugins.search.plugin import SearchIndex as MaterialIndex
+
+    from grandrounds.hosts.material import SearchIndex
+
+    settings = {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": ["stemmer"], "fields": {}}
+    ours = SearchIndex()
+    pages = {"a.md": [{"location": "a/", "title": "A <b>", "text": "caf\u00e9 \u2014 \"quoted\""}],
+             "b.md": [{"location": "b/", "title": "B", "text": ""}, {"location": "b/#x", "title": "X", "text": "x"}],
+             "c.md": []}
+    for build in range(2):
+        if build:
+            pages["b.md"] = [{"location": "b/", "title": "B again", "text": "changed"}]
+        index = MaterialIndex(**settings)
+        plugin = SimpleNamespace(search_index=index, search_index_prev=None)
+        config = SimpleNamespace(plugins={"search": plugin})
+        ours.start_build()
+        for uri, entries in pages.items():
+            if build == 0 or uri == "b.md":  # a dirty rebuild renders only the changed page
+                index.entries.extend(entries)
+                ours.page_done(config, uri)
+        ours.complete(config, list(pages), serve=True)
+        written = index.generate_search_index(None)
+        assert written == MaterialIndex.generate_search_index(index, None)
+        assert [d["title"] for d in json.loads(written)["docs"]] == ["A <b>"] + [e["title"] for e in pages["b.md"]]
