@@ -127,6 +127,16 @@ def test_a_build_that_fails_is_not_indexed(tmp_path):
     assert not (project / "site" / BUNDLE).exists()  # ... and no search index was made of them
 
 
+def test_a_failed_index_fails_the_build_without_a_traceback(tmp_path):
+    project = copy_project(tmp_path / "project", search="pagefind")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=project,
+                            env=dict(os.environ, NO_MKDOCS_2_WARNING="1", PAGEFIND_BINARY_PATH=str(tmp_path / "none")),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    assert result.returncode == 1, result.stdout
+    assert "grandrounds: the search index could not be made:\nsite:1:1: Pagefind failed: " in result.stdout
+    assert "Traceback" not in result.stdout and not (project / "site" / BUNDLE).exists()
+
+
 def test_a_site_without_case_pages_is_a_problem(tmp_path):
     (tmp_path / "index.html").write_text("<html><body><p>hello</p></body></html>", encoding="utf-8")
     problems = index_site(tmp_path)

@@ -269,7 +269,7 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         `on_post_build`. Not on the way out of an interrupt or an error (one is in flight)."""
         site_dir, self._index_pending = self._index_pending, None
         if site_dir is not None and sys.exc_info()[0] is None:
-            log.info("Indexing the site for search with Pagefind")  # after MkDocs' "Documentation built"
+            log.info("indexing the site for search with Pagefind")  # after MkDocs' "Documentation built"
             _index(site_dir)
 
     on_post_build = CombinedEvent(_complete_search_index, _after_build)
