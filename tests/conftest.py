@@ -62,29 +62,37 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
 # --------------------------------------------------------------------------- sites
 
 
+def project_config(search: str = "material") -> str:
+    """The repository's mkdocs.yml with the plugin options every test build uses (see
+    `copy_project`)."""
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "  - grandrounds:\n" in config
+    options = "      check_warnings: info\n" + ("" if search == "pagefind" else f"      search: {search}\n")
+    return config.replace("  - grandrounds:\n", "  - grandrounds:\n" + options, 1)
+
+
 def copy_project(dest: Path, search: str = "material") -> Path:
     """Copy mkdocs.yml, cases/ and templates/ of the repository into `dest`. `search`: the
     plugin's `search` option for `mkdocs build`. Most tests read or use Material's search
     (what `serve` always runs); the example's default, Pagefind, is tested with
-    `search="pagefind"` (tests/test_pagefind.py, tests/test_unknown_case.py)."""
+    `search="pagefind"` (tests/test_pagefind.py, tests/test_unknown_case.py). `check`'s
+    warnings are logged as information (`check_warnings: info`), so that `run_mkdocs`'s
+    strict mode fails on what MkDocs warns of."""
     dest.mkdir(parents=True, exist_ok=True)
-    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    if search != "pagefind":
-        assert "  - grandrounds:\n" in config
-        config = config.replace("  - grandrounds:\n", f"  - grandrounds:\n      search: {search}\n", 1)
-    (dest / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (dest / "mkdocs.yml").write_text(project_config(search), encoding="utf-8")
     shutil.copytree(ROOT / "cases", dest / "cases")
     shutil.copytree(ROOT / "templates", dest / "templates")
     return dest
 
 
 def run_mkdocs(project: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """`mkdocs build --strict -q` in `project`; output (stdout+stderr) in `.stdout`. With `-q`
-    MkDocs drops warnings before strict mode counts them, so this fails on errors only (the
-    test records are not CARE-complete: `check` warns on most of them)."""
+    """`mkdocs build --strict` in `project`; output (stdout+stderr) in `.stdout`. Not `-q`:
+    MkDocs drops warnings before strict mode counts them, and the build would pass whatever
+    MkDocs warned of (`copy_project` logs `check`'s warnings as information instead: the
+    test records are not CARE-complete)."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q"],
+        [sys.executable, "-m", "mkdocs", "build", "--strict"],
         cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, timeout=timeout,
     )

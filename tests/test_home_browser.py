@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_mkdocs, serve_directory
+from conftest import ROOT, project_config, run_mkdocs, serve_directory
 from grandrounds.site import listing_data
 from grandrounds.site.render import RenderOptions, listing_row, sort_rows
 from grandrounds.record.library import load_library
@@ -32,9 +32,7 @@ PAGE_ROWS = 50  # assets/filters.js's PAGE_ROWS
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("home-browser")
-    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    config = config.replace("  - grandrounds:\n", "  - grandrounds:\n      search: material\n", 1)
-    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (root / "mkdocs.yml").write_text(project_config(), encoding="utf-8")
     shutil.copytree(ROOT / "templates", root / "templates")
     write_many(root / "cases")
     result = run_mkdocs(root)
