@@ -14,9 +14,9 @@ never write to what they inherited on its account (`_pool`: `gc.freeze` before t
 
 It does not know what the work is: callers pass a function that returns errors as values.
 
-Also `release_memory`: a collection, then the freed heap handed back to the system (glibc's
-`malloc_trim`), for a process about to wait on another that needs the memory (the MkDocs
-build while Pagefind indexes its site).
+Also `release_memory`: every `functools` cache emptied, a collection, then the freed heap
+handed back to the system (glibc's `malloc_trim`), for a process about to wait on another
+that needs the memory (the MkDocs build while Pagefind indexes its site).
 """
 
 from __future__ import annotations
