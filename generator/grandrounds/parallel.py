@@ -121,7 +121,6 @@ def release_memory() -> None:
     import ctypes.util
     import functools
 
-    gc.collect()
     for obj in gc.get_objects():
         if isinstance(obj, functools._lru_cache_wrapper):
             obj.cache_clear()

@@ -54,7 +54,6 @@ class _GeneratedFile(File):
 
 class GrandroundsPlugin(BasePlugin[PluginConfig]):
     def __init__(self) -> None:
-        self.is_serve = False
         self.engine: SiteEngine | None = None
         self.site: SiteBuild | None = None
         self._checker: check.Checker | None = None
@@ -69,8 +68,11 @@ class GrandroundsPlugin(BasePlugin[PluginConfig]):
         self._command: str | None = None  # `on_startup`'s; None where a host runs MkDocs' build itself
         self._index_pending: Path | None = None  # the built site `on_shutdown` indexes
 
+    @property
+    def is_serve(self) -> bool:
+        return self._command == "serve"
+
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        self.is_serve = command == "serve"
         self._command = command
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
